@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Pier needs to build, test and benchmark. Idempotent: only what
+# is missing is installed. Run as root.
+set -euo pipefail
+
+build_pkgs=(meson ninja-build pkg-config g++ clang clang-format libuv1-dev libwolfssl-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libyaml-cpp-dev doctest-dev libexpected-dev
+  node-llhttp)
+test_pkgs=(python3 python3-pytest curl procps)
+pkgs=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+  pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,50 @@
+#include "app/control_plane.h"
+
+#include "base/log.h"
+#include "config/dynamic_merge.h"
+#include "control/snapshot_builder.h"
+
+namespace pier::app {
+
+ControlPlane::ControlPlane(const config::StaticConfig& config,
+                           std::vector<std::string> entry_point_names, Publish publish)
+    : config_(config), entry_point_names_(std::move(entry_point_names)),
+      publish_(std::move(publish)) {}
+
+void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg) {
+  config::qualifyNames(cfg, provider);
+  auto it = latest_.find(provider);
+  if (it != latest_.end() && config::sameConfig(it->second, cfg)) {
+    log::debug("provider " + provider + ": configuration unchanged, skipping");
+    return;  // spec I.1 step 3: identical configurations are not re-applied
+  }
+  latest_[provider] = std::move(cfg);
+  rebuild();
+}
+
+void ControlPlane::rebuild() {
+  config::DynamicConfig merged;
+  for (const auto& [provider, cfg] : latest_) {
+    for (const std::string& w : config::mergeFirstWins(merged, cfg)) {
+      log::warn("provider " + provider + ": " + w);
+    }
+  }
+  auto started = std::chrono::steady_clock::now();
+  control::BuildResult built =
+      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_);
+  for (const std::string& e : built.report.errors) {
+    log::error(e);
+  }
+  for (const std::string& w : built.report.warnings) {
+    log::warn(w);
+  }
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  log::info("configuration generation " + std::to_string(generation_) + " built in " +
+            std::to_string(took.count()) + " us: " +
+            std::to_string(built.snapshot->routers.size()) + " routers, " +
+            std::to_string(built.snapshot->services.size()) + " services");
+  publish_(built.snapshot);
+}
+
+}  // namespace pier::app

@@ -1,0 +1,40 @@
+// The control loop's state: latest configuration per provider, the merge, the build and the
+// publication of snapshots to every worker.
+// Thread: control loop only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/dynamic_model.h"
+#include "config/static_config.h"
+#include "runtime/snapshot.h"
+
+namespace pier::app {
+
+class ControlPlane {
+ public:
+  using Publish = std::function<void(runtime::SnapshotConstSharedPtr)>;
+
+  ControlPlane(const config::StaticConfig& config, std::vector<std::string> entry_point_names,
+               Publish publish);
+
+  // A provider's complete configuration (names not yet qualified).
+  void onProviderConfig(const std::string& provider, config::DynamicConfig cfg);
+  // Builds and publishes from what is known now (also used for the first, internal-only one).
+  void rebuild();
+
+  std::uint64_t generation() const { return generation_; }
+
+ private:
+  const config::StaticConfig& config_;
+  std::vector<std::string> entry_point_names_;
+  Publish publish_;
+  std::map<std::string, config::DynamicConfig> latest_;  // by provider, qualified
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace pier::app

@@ -1,0 +1,60 @@
+// Process entry: sub-commands, static configuration, exit codes.
+//   0  clean shutdown      1  start-up failure (port busy, ...)      2  bad configuration
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "app/server.h"
+#include "base/log.h"
+#include "config/static_loader.h"
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int printVersion() {
+  std::printf("Version:      %s (Pier, Traefik v3 compatible)\n", kVersion);
+  return 0;
+}
+
+std::vector<std::pair<std::string, std::string>> environment() {
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr) {
+      env.emplace_back(std::string(*e, eq), std::string(eq + 1));
+    }
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "version" || args[0] == "--version")) {
+    return printVersion();
+  }
+  if (!args.empty() && (args[0] == "run")) {
+    args.erase(args.begin());
+  }
+  auto loaded = pier::config::loadStaticConfig(args, environment());
+  if (!loaded) {
+    std::fprintf(stderr, "pier: configuration error: %s\n", loaded.error().message.c_str());
+    return 2;
+  }
+  const pier::config::StaticConfig& config = loaded->config;
+  pier::config::Log log_settings = config.effectiveLog();
+  pier::log::Level level = pier::log::Level::Error;
+  pier::log::parseLevel(log_settings.level, level);
+  pier::log::setLevel(level);
+  pier::log::setJson(log_settings.format == "json");
+  pier::log::info("configuration loaded from " + loaded->source);
+  for (const std::string& w : loaded->warnings) {
+    pier::log::warn(w);
+  }
+  return pier::app::runServer(config);
+}

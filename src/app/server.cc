@@ -1,0 +1,278 @@
+#include "app/server.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "app/control_plane.h"
+#include "base/log.h"
+#include "control/throttle.h"
+#include "core/worker.h"
+#include "providers/file/file_provider.h"
+#include "proxy/listener.h"
+#include "proxy/worker_context.h"
+
+namespace pier::app {
+namespace {
+
+using Millis = std::chrono::milliseconds;
+
+Millis ms(config::Duration d) { return std::chrono::duration_cast<Millis>(d); }
+
+std::string hostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) {
+    return "pier";
+  }
+  return buf;
+}
+
+Result<proxy::EntryPointSettings> settingsFor(std::size_t index, const std::string& name,
+                                              const config::EntryPoint& ep,
+                                              const config::StaticConfig& st) {
+  proxy::EntryPointSettings s;
+  s.index = index;
+  s.name = name;
+  if (auto bad = s.forwarded.trusted.assign(ep.forwarded_headers.trusted_ips)) {
+    return fail(Error::config("entryPoints." + name + ".forwardedHeaders.trustedIPs: \"" + *bad +
+                              "\" is not an IP address or CIDR range"));
+  }
+  s.forwarded.insecure = ep.forwarded_headers.insecure;
+  s.forwarded.not_append_xff =
+      ep.forwarded_headers.not_append_x_forwarded_for || st.global.not_append_x_forwarded_for;
+  s.forwarded.add_scheme_headers = ep.forwarded_headers.add_x_forwarded_scheme_headers;
+  s.forwarded.connection_keep = ep.forwarded_headers.connection;
+  s.read_timeout = ms(ep.transport.responding_timeouts.read_timeout);
+  s.write_timeout = ms(ep.transport.responding_timeouts.write_timeout);
+  s.idle_timeout = ms(ep.transport.responding_timeouts.idle_timeout);
+  s.max_header_bytes = static_cast<std::size_t>(std::max<std::int64_t>(ep.http.max_header_bytes, 1));
+  s.sanitize_path = ep.http.sanitize_path;
+  s.encode_query_semicolons = ep.http.encode_query_semicolons;
+  s.keep_alive_max_requests = static_cast<std::uint64_t>(
+      std::max(0, ep.transport.keep_alive_max_requests));
+  return s;
+}
+
+// Everything the signal handlers and timers need; lives on run()'s stack for the whole run.
+struct Runtime {
+  uv_loop_t loop{};
+  const config::StaticConfig* config = nullptr;
+  proxy::ProcessState process;
+  std::vector<proxy::EntryPointSettings> entry_points;
+  std::vector<proxy::BoundSockets> sockets;
+  std::vector<std::unique_ptr<core::Worker>> workers;
+  std::vector<std::unique_ptr<proxy::WorkerContext>> contexts;
+  std::atomic<std::size_t> workers_ready{0};
+  std::unique_ptr<ControlPlane> control;
+  std::unique_ptr<control::Throttle> file_throttle;
+  std::unique_ptr<providers::FileProvider> file_provider;
+  uv_signal_t sig_term{}, sig_int{}, sig_hup{};
+  uv_timer_t shutdown_timer{};
+  Millis accept_grace{0};
+  Millis grace{10000};
+  std::chrono::steady_clock::time_point drain_deadline{};
+  bool shutting_down = false;
+  bool listeners_closed = false;
+};
+
+void publishToWorkers(Runtime& rt, runtime::SnapshotConstSharedPtr snapshot) {
+  for (std::size_t i = 0; i < rt.workers.size(); ++i) {
+    proxy::WorkerContext* ctx = rt.contexts[i].get();
+    rt.workers[i]->post([ctx, snapshot] { ctx->install(snapshot); });
+  }
+}
+
+std::size_t activeClients(Runtime& rt) {
+  std::size_t total = 0;
+  for (auto& ctx : rt.contexts) {
+    total += ctx->activeClientsShared();
+  }
+  return total;
+}
+
+void stopWorkersAndLoop(Runtime& rt) {
+  for (auto& w : rt.workers) {
+    w->stop();
+  }
+  for (auto& w : rt.workers) {
+    w->join();
+  }
+  if (rt.file_provider) {
+    rt.file_provider->stop();
+  }
+  if (rt.file_throttle) {
+    rt.file_throttle->close();
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_term), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_hup), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.shutdown_timer), nullptr);
+}
+
+// Shutdown (spec H.1): ping answers the terminating code at once; listeners stay open for
+// requestAcceptGraceTimeout; then they close and connections drain for up to graceTimeOut.
+void shutdownTick(uv_timer_t* timer) {
+  auto& rt = *static_cast<Runtime*>(timer->data);
+  auto now = std::chrono::steady_clock::now();
+  if (!rt.listeners_closed) {
+    rt.listeners_closed = true;
+    rt.process.accepting.store(false);
+    for (std::size_t i = 0; i < rt.workers.size(); ++i) {
+      proxy::WorkerContext* ctx = rt.contexts[i].get();
+      rt.workers[i]->post([ctx] { ctx->stopAccepting(); });
+    }
+    rt.drain_deadline = now + rt.grace;
+    log::info("stopped accepting connections; draining for up to " +
+              std::to_string(rt.grace.count()) + " ms");
+    uv_timer_start(timer, &shutdownTick, 20, 0);
+    return;
+  }
+  if (activeClients(rt) == 0 || now >= rt.drain_deadline) {
+    if (activeClients(rt) != 0) {
+      log::warn("graceTimeOut reached: closing " + std::to_string(activeClients(rt)) +
+                " connections still open");
+    }
+    stopWorkersAndLoop(rt);
+    return;
+  }
+  uv_timer_start(timer, &shutdownTick, 20, 0);
+}
+
+void onStopSignal(uv_signal_t* handle, int signum) {
+  auto& rt = *static_cast<Runtime*>(handle->data);
+  if (rt.shutting_down) {
+    return;
+  }
+  rt.shutting_down = true;
+  log::info(std::string("received ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT") +
+            ": shutting down");
+  rt.process.draining.store(true);
+  uv_timer_start(&rt.shutdown_timer, &shutdownTick,
+                 static_cast<std::uint64_t>(rt.accept_grace.count()), 0);
+}
+
+void onHangup(uv_signal_t* handle, int) {
+  auto& rt = *static_cast<Runtime*>(handle->data);
+  log::info("received SIGHUP: re-reading the file provider");
+  if (rt.file_provider) {
+    rt.file_provider->reload();
+  }
+}
+
+bool startWorkers(Runtime& rt, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    rt.workers.push_back(std::make_unique<core::Worker>(i));
+    rt.contexts.push_back(std::make_unique<proxy::WorkerContext>(
+        rt.workers[i]->loop(), i, rt.entry_points, rt.process));
+  }
+  std::atomic<bool> failed{false};
+  for (std::size_t i = 0; i < count; ++i) {
+    proxy::WorkerContext* ctx = rt.contexts[i].get();
+    Runtime* rtp = &rt;
+    rt.workers[i]->start(
+        [rtp, ctx, i, &failed] {
+          for (std::size_t e = 0; e < rtp->entry_points.size(); ++e) {
+            auto l = proxy::Listener::start(*ctx, rtp->sockets[e].fds[i], rtp->entry_points[e]);
+            if (!l) {
+              log::error(l.error().message);
+              failed.store(true);
+            }
+          }
+          ctx->startSweep();
+          rtp->workers_ready.fetch_add(1);
+        },
+        [ctx] { ctx->closeAll(); });
+  }
+  while (rt.workers_ready.load() < count) {
+    std::this_thread::yield();
+  }
+  return !failed.load();
+}
+
+}  // namespace
+
+int runServer(const config::StaticConfig& config) {
+  Runtime rt;
+  rt.config = &config;
+  uv_loop_init(&rt.loop);
+  rt.process.hostname = hostName();
+  if (config.ping) {
+    rt.process.terminating_status = config.ping->terminating_status_code;
+  }
+  std::size_t workers = config.workers > 0 ? static_cast<std::size_t>(config.workers)
+                                           : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> names;
+  for (const auto& [name, ep] : config.entry_points) {
+    if (ep.address.protocol != config::ListenAddress::Protocol::Tcp) {
+      log::warn("entry point " + name + ": UDP entry points are not supported yet; skipped");
+      continue;
+    }
+    auto settings = settingsFor(names.size(), name, ep, config);
+    if (!settings) {
+      log::error(settings.error().message);
+      return 1;
+    }
+    auto bound = proxy::bindReusePort(name, ep.address.host, ep.address.port, workers);
+    if (!bound) {
+      log::error(bound.error().message);
+      return 1;
+    }
+    rt.accept_grace = std::max(rt.accept_grace,
+                               ms(ep.transport.life_cycle.request_accept_grace_timeout));
+    rt.grace = std::max(rt.grace, ms(ep.transport.life_cycle.grace_time_out));
+    rt.entry_points.push_back(std::move(*settings));
+    rt.sockets.push_back(std::move(*bound));
+    names.push_back(name);
+    log::info("entry point " + name + " listening on " + ep.address.text + " (port " +
+              std::to_string(rt.sockets.back().port) + ")");
+  }
+  if (!startWorkers(rt, workers)) {
+    stopWorkersAndLoop(rt);
+    uv_run(&rt.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&rt.loop);
+    return 1;
+  }
+  log::info("started " + std::to_string(workers) + " workers");
+
+  rt.control = std::make_unique<ControlPlane>(
+      config, names, [&rt](runtime::SnapshotConstSharedPtr s) { publishToWorkers(rt, s); });
+  rt.control->rebuild();  // internal routers (ping, redirections) before any provider
+
+  for (uv_signal_t* s : {&rt.sig_term, &rt.sig_int, &rt.sig_hup}) {
+    uv_signal_init(&rt.loop, s);
+    s->data = &rt;
+  }
+  uv_signal_start(&rt.sig_term, &onStopSignal, SIGTERM);
+  uv_signal_start(&rt.sig_int, &onStopSignal, SIGINT);
+  uv_signal_start(&rt.sig_hup, &onHangup, SIGHUP);
+  uv_timer_init(&rt.loop, &rt.shutdown_timer);
+  rt.shutdown_timer.data = &rt;
+
+  if (config.providers.file) {
+    const auto& fp = *config.providers.file;
+    rt.file_throttle = std::make_unique<control::Throttle>(
+        &rt.loop, ms(config.providers.providers_throttle_duration),
+        [&rt](const config::DynamicConfig& cfg) { rt.control->onProviderConfig("file", cfg); });
+    rt.file_provider = std::make_unique<providers::FileProvider>(
+        &rt.loop, providers::FileProviderSettings{fp.filename, fp.directory, fp.watch},
+        [&rt](config::DynamicConfig cfg) { rt.file_throttle->push(std::move(cfg)); });
+    rt.file_provider->start();
+  }
+
+  uv_run(&rt.loop, UV_RUN_DEFAULT);
+  for (auto& s : rt.sockets) {
+    (void)s;  // the fds were adopted by the workers' listeners and closed with them
+  }
+  rt.file_provider.reset();
+  rt.file_throttle.reset();
+  uv_run(&rt.loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&rt.loop) != 0) {
+    log::error("control loop closed with handles still open");
+  }
+  log::info("shutdown complete");
+  return 0;
+}
+
+}  // namespace pier::app

@@ -1,0 +1,34 @@
+// Compiles the merged dynamic configuration plus the static entry points into one immutable
+// runtime::Snapshot (spec I.1 step 6). Every router and service is built on its own: one that
+// fails is left out with its error recorded, and everything else goes in (spec I.2).
+// Thread: control loop only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/dynamic_model.h"
+#include "config/static_config.h"
+#include "runtime/snapshot.h"
+
+namespace pier::control {
+
+struct BuildReport {
+  std::vector<std::string> errors;    // one line per disabled object, naming it
+  std::vector<std::string> warnings;  // ties and other non-fatal findings
+};
+
+struct BuildResult {
+  runtime::SnapshotConstSharedPtr snapshot;
+  BuildReport report;
+};
+
+// `entry_point_names` fixes the order of Snapshot::entry_points (the workers' indexes).
+// `merged` carries qualified names (name@provider); internal routers (ping, redirections) are
+// added here from the static configuration.
+BuildResult buildSnapshot(const config::StaticConfig& static_config,
+                          const std::vector<std::string>& entry_point_names,
+                          const config::DynamicConfig& merged, std::uint64_t generation);
+
+}  // namespace pier::control

@@ -1,0 +1,43 @@
+// Worker: one thread running one libuv loop, fed through a Mailbox.
+// Thread: start/post/stop/join from the control thread; loop() only on the worker thread.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <thread>
+
+#include "core/mailbox.h"
+
+namespace pier::core {
+
+class Worker {
+ public:
+  explicit Worker(std::size_t index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // `on_start` runs on the worker thread before the loop starts; `on_stop` runs on the worker
+  // thread when stop() is requested and must close every handle it owns.
+  void start(std::function<void()> on_start, std::function<void()> on_stop);
+  void post(Mailbox::Task task) { mailbox_->post(std::move(task)); }
+  // Asks the worker to run on_stop, close its mailbox, and let its loop run dry.
+  void stop();
+  void join();
+
+  std::size_t index() const { return index_; }
+  uv_loop_t* loop() { return &loop_; }
+
+ private:
+  void run();
+
+  std::size_t index_;
+  uv_loop_t loop_{};
+  Mailbox* mailbox_ = nullptr;
+  std::thread thread_;
+  std::function<void()> on_start_;
+  std::function<void()> on_stop_;
+};
+
+}  // namespace pier::core

@@ -1,0 +1,131 @@
+// Downstream HTTP/1.1 connection: parses requests, runs one exchange at a time (pipelined
+// requests wait, answered in order), forwards to an upstream connection with backpressure in
+// both directions, answers locally where the proxy itself responds, and turns into a byte tunnel
+// after a 101.
+// Thread: owning worker. Lifetime: deleted in its close callback (TcpConnection); the worker
+// lists it for timeouts and shutdown.
+//
+// The implementation is split by side: client_connection.cc drives the downstream socket and
+// the request; client_exchange.cc talks to the upstream (UpstreamUser) and relays the response.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "base/ip_address.h"
+#include "http/parser.h"
+#include "proxy/entrypoint_settings.h"
+#include "proxy/intrusive_list.h"
+#include "proxy/local_reply.h"
+#include "proxy/tcp_connection.h"
+#include "proxy/upstream_connection.h"
+#include "runtime/snapshot.h"
+
+namespace pier::proxy {
+
+class WorkerContext;
+
+class ClientConnection final : public TcpConnection,
+                               private http::ParserSink,
+                               private UpstreamUser {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Accepts one pending connection from `server` and starts serving it.
+  static void accept(WorkerContext& ctx, uv_stream_t* server, const EntryPointSettings& ep);
+
+  // Worker sweep: enforces read, write and idle timeouts.
+  void checkDeadlines(Clock::time_point now);
+  // Shutdown: idle keep-alive connections close now; busy ones after their current response.
+  void drain();
+
+  ListHook<ClientConnection> hook;
+
+ private:
+  enum class Phase : std::uint8_t { WaitingHead, Exchange, Tunnel };
+
+  // Per-request state; reset between requests on a keep-alive connection.
+  struct Exchange {
+    runtime::SnapshotConstSharedPtr snapshot;  // the pin: this generation serves the request
+    const runtime::ServiceSpec* service = nullptr;
+    int server = -1;
+    std::string upstream_head;     // serialized request head, kept for one retry
+    std::string pending_upstream;  // bytes produced before the upstream connection is ready
+    UpstreamConnection* upstream = nullptr;
+    http::BodyKind request_body = http::BodyKind::None;
+    bool request_complete = false;
+    bool local = false;  // answered by the proxy; the request body is discarded
+    bool response_head_sent = false;
+    bool response_complete = false;
+    bool chunk_response = false;
+    bool head_request = false;
+    bool upgrade = false;
+    bool retried = false;
+    bool body_streamed = false;  // some request body already went upstream
+  };
+
+  ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
+  ~ClientConnection() override = default;
+
+  // TcpConnection
+  void onRead(const char* data, std::size_t len) override;
+  void onEof() override;
+  void onReadError(int status) override;
+  void onWriteDone(int status) override;
+  void onClosed() override;
+
+  // http::ParserSink (request side)
+  void onRequestHead(http::RequestHead&& head, const http::BodyInfo& body) override;
+  void onBody(std::string_view data) override;
+  void onMessageComplete() override;
+
+  // UpstreamUser (client_exchange.cc)
+  void onUpstreamConnected() override;
+  void onUpstreamResponseHead(http::ResponseHead&& head, const http::BodyInfo& body) override;
+  void onUpstreamBody(std::string_view data) override;
+  void onUpstreamComplete() override;
+  void onUpstreamTunnelData(std::string_view data) override;
+  void onUpstreamTunnelEof() override;
+  void onUpstreamFailure(UpstreamFailure failure, bool any_response_byte) override;
+  void onUpstreamWritable() override;
+
+  // Request side (client_connection.cc)
+  void feed(std::string_view data);
+  void handleParseError();
+  bool routeAndDispatch(http::RequestHead& head, const http::BodyInfo& body);
+  void answerLocally(std::string&& response, bool close_after);
+  void answerInternal(const runtime::ServiceSpec& service, const http::RequestHead& head);
+  void finishExchange();
+  void continueAfterExchange();
+  void updateReading();
+  void armWaitingDeadline(bool first_request);
+
+  // Upstream side (client_exchange.cc)
+  void startForwarding(http::RequestHead& head, const http::BodyInfo& body);
+  void openUpstream();
+  void sendUpstream(std::string&& bytes);
+  void failExchange(LocalReply reply);
+  void releaseUpstream(bool reusable);
+  void closeBoth();
+
+  WorkerContext& ctx_;
+  const EntryPointSettings& ep_;
+  http::Http1Parser parser_;
+  base::IpAddress peer_;
+  Phase phase_ = Phase::WaitingHead;
+  Exchange ex_;
+  std::string stash_;              // unparsed input kept while the parser is paused
+  std::uint64_t requests_served_ = 0;
+  Clock::time_point deadline_{};   // current read/idle/write deadline; zero = none
+  bool in_feed_ = false;           // re-entrancy guard: feed() is on the stack
+  bool exchange_done_ = false;     // set inside feed(), handled when it unwinds
+  bool parser_paused_ = false;     // the parser stopped after a complete request
+  bool backpressure_ = false;      // the upstream cannot take more request body now
+  bool upstream_paused_ = false;   // we paused the upstream: the client cannot take more
+  bool close_after_ = false;       // no keep-alive after the current response
+  bool received_any_ = false;      // bytes of the next request have arrived
+  bool client_eof_ = false;
+  bool upstream_eof_ = false;      // tunnel: the backend finished sending
+};
+
+}  // namespace pier::proxy

@@ -1,0 +1,134 @@
+#include "proxy/tcp_connection.h"
+
+#include <cstdlib>
+
+namespace pier::proxy {
+namespace {
+
+// One read buffer per worker thread: a read is consumed (parsed or copied) before the callback
+// returns, so connections need no buffer of their own while idle.
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+thread_local char t_read_buffer[kReadBufferSize];
+thread_local bool t_read_buffer_busy = false;
+
+struct WriteOp {
+  uv_write_t req{};
+  std::string bytes;  // R5: the request owns the bytes it writes
+  TcpConnection* owner = nullptr;
+};
+
+}  // namespace
+
+TcpConnection::TcpConnection(uv_loop_t* loop) {
+  if (uv_tcp_init(loop, &tcp_) != 0) {
+    std::abort();  // uv_tcp_init only fails on fd exhaustion of the loop itself
+  }
+  tcp_.data = this;
+}
+
+void TcpConnection::close() {
+  if (closing_) {
+    return;
+  }
+  closing_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TcpConnection::closedCb);
+}
+
+void TcpConnection::send(std::string&& bytes) {
+  if (closing_ || bytes.empty()) {
+    return;
+  }
+  auto* op = new WriteOp();
+  op->bytes = std::move(bytes);
+  op->owner = this;
+  op->req.data = op;
+  pending_write_bytes_ += op->bytes.size();
+  uv_buf_t buf = uv_buf_init(op->bytes.data(), static_cast<unsigned>(op->bytes.size()));
+  int rc = uv_write(&op->req, stream(), &buf, 1, &TcpConnection::writeCb);
+  if (rc != 0) {
+    // R6: never report synchronously; the connection is failing, so close it and let the
+    // owner observe the close.
+    pending_write_bytes_ -= op->bytes.size();
+    delete op;
+    close();
+  }
+}
+
+bool TcpConnection::startReading() {
+  if (closing_ || reading_) {
+    return !closing_;
+  }
+  if (uv_read_start(stream(), &TcpConnection::allocCb, &TcpConnection::readCb) != 0) {
+    return false;
+  }
+  reading_ = true;
+  return true;
+}
+
+void TcpConnection::stopReading() {
+  if (reading_ && !closing_) {
+    uv_read_stop(stream());
+  }
+  reading_ = false;
+}
+
+void TcpConnection::shutdownWrite() {
+  if (closing_) {
+    return;
+  }
+  auto* req = new uv_shutdown_t();
+  if (uv_shutdown(req, stream(), &TcpConnection::shutdownCb) != 0) {
+    delete req;
+  }
+}
+
+void TcpConnection::allocCb(uv_handle_t*, std::size_t, uv_buf_t* buf) {
+  if (t_read_buffer_busy) {
+    // Re-entrant read on this thread (should not happen with libuv's loop): use the heap.
+    buf->base = static_cast<char*>(std::malloc(kReadBufferSize));
+    buf->len = buf->base ? kReadBufferSize : 0;
+    return;
+  }
+  t_read_buffer_busy = true;
+  buf->base = t_read_buffer;
+  buf->len = kReadBufferSize;
+}
+
+void TcpConnection::readCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<TcpConnection*>(s->data);
+  bool shared = buf->base == t_read_buffer;
+  if (nread > 0 && !self->closing_) {
+    self->onRead(buf->base, static_cast<std::size_t>(nread));
+  } else if (nread == UV_EOF && !self->closing_) {
+    self->stopReading();
+    self->onEof();
+  } else if (nread < 0 && !self->closing_) {
+    self->stopReading();
+    self->onReadError(static_cast<int>(nread));
+  }
+  if (shared) {
+    t_read_buffer_busy = false;
+  } else if (buf->base != nullptr) {
+    std::free(buf->base);
+  }
+}
+
+void TcpConnection::writeCb(uv_write_t* req, int status) {
+  auto* op = static_cast<WriteOp*>(req->data);
+  TcpConnection* self = op->owner;  // alive: write callbacks precede the close callback (R2)
+  self->pending_write_bytes_ -= op->bytes.size();
+  delete op;
+  if (!self->closing_) {
+    self->onWriteDone(status);
+  }
+}
+
+void TcpConnection::shutdownCb(uv_shutdown_t* req, int) { delete req; }
+
+void TcpConnection::closedCb(uv_handle_t* handle) {
+  auto* self = static_cast<TcpConnection*>(handle->data);
+  self->onClosed();
+  delete self;  // the only delete of a TcpConnection
+}
+
+}  // namespace pier::proxy

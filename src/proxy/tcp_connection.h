@@ -1,0 +1,59 @@
+// Base for objects that own exactly one uv_tcp_t (spec'd in docs/architecture.md §4.5, R1–R3).
+// The object is heap-allocated, deleted only in the handle's close callback, and close() is
+// idempotent. Writes own their bytes until libuv is done with them.
+// Thread: the owning worker loop only.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <string>
+
+namespace pier::proxy {
+
+class TcpConnection {
+ public:
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // Starts closing; onClosed() then `delete this` run from the close callback. Safe to call from
+  // inside our own callbacks and more than once.
+  void close();
+  bool isClosing() const { return closing_; }
+  uv_tcp_t* tcp() { return &tcp_; }
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+  // Bytes handed to libuv and not yet written.
+  std::size_t pendingWriteBytes() const { return pending_write_bytes_; }
+
+ protected:
+  explicit TcpConnection(uv_loop_t* loop);
+  virtual ~TcpConnection() = default;
+
+  // Queues bytes for writing (moved in; no copy). Completion arrives via onWriteDone().
+  void send(std::string&& bytes);
+  bool startReading();
+  void stopReading();
+  // Half-closes our sending side after queued writes (FIN).
+  void shutdownWrite();
+
+  virtual void onRead(const char* data, std::size_t len) = 0;
+  virtual void onEof() = 0;
+  virtual void onReadError(int status) = 0;
+  // Called after each completed write while open; status < 0 on failure.
+  virtual void onWriteDone(int status) { (void)status; }
+  virtual void onClosed() {}
+
+ private:
+  static void allocCb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void readCb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void writeCb(uv_write_t* req, int status);
+  static void shutdownCb(uv_shutdown_t* req, int status);
+  static void closedCb(uv_handle_t* handle);
+
+  uv_tcp_t tcp_{};
+  std::size_t pending_write_bytes_ = 0;
+  bool closing_ = false;
+  bool reading_ = false;
+};
+
+}  // namespace pier::proxy

@@ -1,0 +1,91 @@
+// Per-worker mutable state: the installed snapshot, balancer cursors, idle upstream connections,
+// the connections to visit on timeouts and shutdown. Everything here belongs to one loop (T1, T5).
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/balancer.h"
+#include "proxy/entrypoint_settings.h"
+#include "proxy/intrusive_list.h"
+#include "runtime/snapshot.h"
+
+namespace pier::proxy {
+
+class ClientConnection;
+class UpstreamConnection;
+class Listener;
+
+// Shared by all workers and the control thread; only atomics.
+struct ProcessState {
+  std::atomic<bool> draining{false};      // SIGTERM received: ping answers the terminating code
+  std::atomic<bool> accepting{true};      // false once listeners are closed
+  int terminating_status = 503;
+  std::string hostname;                    // X-Forwarded-Server
+};
+
+class WorkerContext {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  WorkerContext(uv_loop_t* loop, std::size_t index, const std::vector<EntryPointSettings>& eps,
+                ProcessState& process);
+  ~WorkerContext();
+
+  uv_loop_t* loop() const { return loop_; }
+  std::size_t index() const { return index_; }
+  const std::vector<EntryPointSettings>& entryPoints() const { return entry_points_; }
+  ProcessState& process() { return process_; }
+
+  // Worker loop only: installs a new generation (in-flight requests keep the one they pinned).
+  void install(runtime::SnapshotConstSharedPtr snapshot);
+  const runtime::SnapshotConstSharedPtr& snapshot() const { return snapshot_; }
+  // Balancer state for service `index` of the current snapshot.
+  Balancer& balancer(std::size_t service_index) { return balancers_[service_index]; }
+
+  // Idle upstream connections by pool key ("host:port").
+  UpstreamConnection* takeIdle(const std::string& key);
+  void putIdle(UpstreamConnection* conn, std::uint32_t max_idle);
+  void forgetIdle(UpstreamConnection* conn);
+
+  void addClient(ClientConnection* c);
+  void removeClient(ClientConnection* c);
+  void addUpstream(UpstreamConnection* c);
+  void removeUpstream(UpstreamConnection* c);
+  void addListener(Listener* l) { listeners_.push_back(l); }
+
+  // Starts the periodic deadline sweep. Closed by shutdown().
+  void startSweep();
+  // Graceful stop, step 1: close listeners; idle keep-alive connections are closed.
+  void stopAccepting();
+  // Graceful stop, last step: close everything still open (connections, timer) so the loop ends.
+  void closeAll();
+  std::size_t activeClients() const { return clients_.size(); }
+  // Any thread: open client connections (tunnels included), for the shutdown drain.
+  std::size_t activeClientsShared() const { return active_clients_.load(std::memory_order_relaxed); }
+
+ private:
+  static void sweepCb(uv_timer_t* timer);
+  void sweep();
+
+  uv_loop_t* loop_;
+  std::size_t index_;
+  const std::vector<EntryPointSettings>& entry_points_;
+  ProcessState& process_;
+  runtime::SnapshotConstSharedPtr snapshot_;
+  std::vector<Balancer> balancers_;
+  std::unordered_map<std::string, std::vector<UpstreamConnection*>> idle_;
+  IntrusiveList<ClientConnection> clients_;
+  IntrusiveList<UpstreamConnection> upstreams_;
+  std::vector<Listener*> listeners_;
+  uv_timer_t* sweep_timer_ = nullptr;
+  std::atomic<std::size_t> active_clients_{0};
+};
+
+}  // namespace pier::proxy
