@@ -6,7 +6,22 @@
 
 namespace pier::http {
 
-bool headerNameEquals(std::string_view a, std::string_view b) { return base::iequals(a, b); }
+bool headerNameEquals(std::string_view a, std::string_view b) {
+  return base::iequals(a, b);
+}
+
+bool isHttpToken(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
   fields_.push_back(HeaderField{std::string(name), std::string(value)});
@@ -25,7 +40,9 @@ std::size_t HeaderMap::remove(std::string_view name) {
   return removed;
 }
 
-bool HeaderMap::has(std::string_view name) const { return get(name) != nullptr; }
+bool HeaderMap::has(std::string_view name) const {
+  return get(name) != nullptr;
+}
 
 const std::string* HeaderMap::get(std::string_view name) const {
   for (const HeaderField& f : fields_) {

@@ -44,6 +44,8 @@ class HeaderMap {
 };
 
 bool headerNameEquals(std::string_view a, std::string_view b);
+/// True when `s` is a non-empty RFC 9110 token (a valid field name or method).
+bool isHttpToken(std::string_view s);
 
 template <typename Fn>
 void HeaderMap::forEach(std::string_view name, Fn&& fn) const {

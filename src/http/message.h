@@ -11,15 +11,15 @@
 namespace pier::http {
 
 struct RequestHead {
-  std::string method;        // as sent, e.g. "GET"
-  std::string target;        // raw request-target, e.g. "/a/b?x=1"
-  int version_minor = 1;     // HTTP/1.x
+  std::string method;     // as sent, e.g. "GET"
+  std::string target;     // raw request-target, e.g. "/a/b?x=1"
+  int version_minor = 1;  // HTTP/1.x
   HeaderMap headers;
 };
 
 struct ResponseHead {
   int status = 200;
-  std::string reason;        // as sent by the backend; may be empty
+  std::string reason;  // as sent by the backend; may be empty
   int version_minor = 1;
   HeaderMap headers;
 };
