@@ -13,11 +13,8 @@ ControlPlane::ControlPlane(const config::StaticConfig& config,
 
 void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg) {
   config::qualifyNames(cfg, provider);
-  auto it = latest_.find(provider);
-  if (it != latest_.end() && config::sameConfig(it->second, cfg)) {
-    log::debug("provider " + provider + ": configuration unchanged, skipping");
-    return;  // spec I.1 step 3: identical configurations are not re-applied
-  }
+  // TODO(lead): skip configurations identical to the provider's previous one (spec I.1 step
+  // 3, I1.8) once the model has equality; rebuilding is correct, only not free (#2).
   latest_[provider] = std::move(cfg);
   rebuild();
 }

@@ -25,7 +25,7 @@ std::vector<std::pair<std::string, std::string>> environment() {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
     if (eq != nullptr) {
-      env.emplace_back(std::string(*e, eq), std::string(eq + 1));
+      env.emplace_back(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
     }
   }
   return env;

@@ -71,8 +71,9 @@ struct Runtime {
   uv_signal_t sig_term{}, sig_int{}, sig_hup{};
   uv_timer_t shutdown_timer{};
   Millis accept_grace{0};
-  Millis grace{10000};
-  std::chrono::steady_clock::time_point drain_deadline{};
+  std::vector<Millis> grace;  // per entry point (graceTimeOut)
+  std::chrono::steady_clock::time_point drain_started{};
+  std::vector<bool> grace_expired;
   bool shutting_down = false;
   bool listeners_closed = false;
 };
@@ -123,17 +124,25 @@ void shutdownTick(uv_timer_t* timer) {
       proxy::WorkerContext* ctx = rt.contexts[i].get();
       rt.workers[i]->post([ctx] { ctx->stopAccepting(); });
     }
-    rt.drain_deadline = now + rt.grace;
-    log::info("stopped accepting connections; draining for up to " +
-              std::to_string(rt.grace.count()) + " ms");
+    rt.drain_started = now;
+    rt.grace_expired.assign(rt.grace.size(), false);
+    log::info("stopped accepting connections; draining in-flight requests");
     uv_timer_start(timer, &shutdownTick, 20, 0);
     return;
   }
-  if (activeClients(rt) == 0 || now >= rt.drain_deadline) {
-    if (activeClients(rt) != 0) {
-      log::warn("graceTimeOut reached: closing " + std::to_string(activeClients(rt)) +
-                " connections still open");
+  // Each entry point drains for its own graceTimeOut, then its connections are closed.
+  for (std::size_t e = 0; e < rt.grace.size(); ++e) {
+    if (!rt.grace_expired[e] && now - rt.drain_started >= rt.grace[e]) {
+      rt.grace_expired[e] = true;
+      for (std::size_t i = 0; i < rt.workers.size(); ++i) {
+        proxy::WorkerContext* ctx = rt.contexts[i].get();
+        rt.workers[i]->post([ctx, e] { ctx->closeClientsOf(e); });
+      }
     }
+  }
+  bool all_expired = std::all_of(rt.grace_expired.begin(), rt.grace_expired.end(),
+                                 [](bool b) { return b; });
+  if (activeClients(rt) == 0 || all_expired) {
     stopWorkersAndLoop(rt);
     return;
   }
@@ -221,7 +230,7 @@ int runServer(const config::StaticConfig& config) {
     }
     rt.accept_grace = std::max(rt.accept_grace,
                                ms(ep.transport.life_cycle.request_accept_grace_timeout));
-    rt.grace = std::max(rt.grace, ms(ep.transport.life_cycle.grace_time_out));
+    rt.grace.push_back(ms(ep.transport.life_cycle.grace_time_out));
     rt.entry_points.push_back(std::move(*settings));
     rt.sockets.push_back(std::move(*bound));
     names.push_back(name);

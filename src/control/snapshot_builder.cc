@@ -141,7 +141,7 @@ class Builder {
       spec.transport = transportFrom(static_.servers_transport);
       bool ok = true;
       for (const auto& server : svc.load_balancer->servers) {
-        int weight = server.weight ? *server.weight : 1;
+        int weight = server.weight;
         if (weight <= 0) {
           continue;  // spec D.1: weight <= 0 takes the server out
         }

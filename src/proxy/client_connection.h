@@ -38,6 +38,7 @@ class ClientConnection final : public TcpConnection,
   void checkDeadlines(Clock::time_point now);
   // Shutdown: idle keep-alive connections close now; busy ones after their current response.
   void drain();
+  std::size_t entryPointIndex() const { return ep_.index; }
 
   ListHook<ClientConnection> hook;
 

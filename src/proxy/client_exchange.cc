@@ -148,6 +148,9 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
     }
   }
   http::removeHopByHop(head.headers, ex_.upgrade);
+  if (ex_.upgrade) {
+    http::canonicalizeWebSocketHeaders(head.headers);  // spec G.4: some servers need this case
+  }
   http::appendXForwardedFor(head.headers, ep_.forwarded, peer_);
   if (!ex_.service->pass_host_header) {
     head.headers.set("Host", server.authority);
@@ -237,6 +240,9 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
   }
   bool upgrade = head.status == 101 && ex_.upgrade;
   http::removeHopByHop(head.headers, upgrade);
+  if (upgrade) {
+    http::canonicalizeWebSocketHeaders(head.headers);
+  }
   if (!upgrade && !responseHasNoBody(head.status, ex_.head_request)) {
     if (body.kind == http::BodyKind::Chunked || body.kind == http::BodyKind::UntilClose) {
       if (close_after_) {

@@ -118,6 +118,14 @@ void WorkerContext::stopAccepting() {
   clients_.forEachSafe([](ClientConnection* c) { c->drain(); });
 }
 
+void WorkerContext::closeClientsOf(std::size_t ep_index) {
+  clients_.forEachSafe([&](ClientConnection* c) {
+    if (c->entryPointIndex() == ep_index) {
+      c->close();
+    }
+  });
+}
+
 void WorkerContext::closeAll() {
   stopAccepting();
   clients_.forEachSafe([](ClientConnection* c) { c->close(); });

@@ -66,6 +66,8 @@ class WorkerContext {
   void stopAccepting();
   // Graceful stop, last step: close everything still open (connections, timer) so the loop ends.
   void closeAll();
+  // Graceful stop: graceTimeOut of entry point `ep_index` expired; its connections close now.
+  void closeClientsOf(std::size_t ep_index);
   std::size_t activeClients() const { return clients_.size(); }
   // Any thread: open client connections (tunnels included), for the shutdown drain.
   std::size_t activeClientsShared() const { return active_clients_.load(std::memory_order_relaxed); }

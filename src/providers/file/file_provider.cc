@@ -7,7 +7,7 @@
 
 #include "base/log.h"
 #include "config/dynamic_merge.h"
-#include "config/dynamic_yaml.h"
+#include "config/dynamic_decode.h"
 
 namespace pier::providers {
 namespace {
