@@ -129,6 +129,16 @@ class Builder {
  private:
   void buildServices(const config::DynamicConfig& merged) {
     for (const auto& [name, svc] : merged.http.services) {
+      int types = int(svc.load_balancer.has_value()) + int(svc.weighted.has_value()) +
+                  int(svc.mirroring.has_value()) + int(svc.failover.has_value()) +
+                  int(svc.highest_random_weight.has_value());
+      if (types != 1) {
+        report_.errors.push_back("service " + name +
+                                 ": a service needs exactly one type (loadBalancer, weighted, "
+                                 "mirroring, failover or highestRandomWeight), found " +
+                                 std::to_string(types));
+        continue;
+      }
       if (!svc.load_balancer) {
         report_.errors.push_back("service " + name +
                                  ": only loadBalancer services are supported so far");
@@ -190,6 +200,9 @@ class Builder {
                                  ": TLS routers are not supported yet (see docs/differences.md)");
         continue;
       }
+      if (!middlewaresUsable(name, router.middlewares, merged)) {
+        continue;
+      }
       auto svc = service_index_.find(router.service);
       if (router.service.empty() || svc == service_index_.end()) {
         report_.errors.push_back("router " + name + ": the service \"" + router.service +
@@ -236,6 +249,24 @@ class Builder {
         routes_[ep].push_back(HttpRoute{name, priority, providerRank(name), *rule, target});
       }
     }
+  }
+
+  // A router whose middlewares cannot run is disabled rather than served without them: skipping
+  // an auth or allow-list middleware would open what the user meant to close (spec I.2).
+  bool middlewaresUsable(const std::string& router, const std::vector<std::string>& refs,
+                         const config::DynamicConfig& merged) {
+    for (const std::string& ref : refs) {
+      auto it = merged.http.middlewares.find(ref);
+      if (it == merged.http.middlewares.end()) {
+        report_.errors.push_back("router " + router + ": middleware \"" + ref +
+                                 "\" does not exist");
+      } else {
+        report_.errors.push_back("router " + router + ": middleware \"" + ref + "\" (" +
+                                 it->second.type + ") is not supported by Pier yet");
+      }
+      return false;
+    }
+    return true;
   }
 
   std::size_t entryPointIndex(const std::string& name) const {
