@@ -18,6 +18,11 @@ constexpr std::string_view kHopByHop[] = {
     "Transfer-Encoding",
 };
 
+constexpr std::string_view kWebSocketNames[] = {
+    "Sec-WebSocket-Key",      "Sec-WebSocket-Extensions", "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol", "Sec-WebSocket-Version",
+};
+
 }  // namespace
 
 std::vector<std::string> headerTokens(const HeaderMap& headers, std::string_view name) {
@@ -36,6 +41,17 @@ bool isUpgradeRequest(const HeaderMap& headers) {
 
 bool isWebSocketUpgrade(const HeaderMap& headers) {
   return isUpgradeRequest(headers) && headers.hasToken("Upgrade", "websocket");
+}
+
+void canonicalizeWebSocketHeaders(HeaderMap& headers) {
+  for (HeaderField& f : headers.fields()) {
+    for (std::string_view canonical : kWebSocketNames) {
+      if (f.name != canonical && headerNameEquals(f.name, canonical)) {
+        f.name.assign(canonical);
+        break;
+      }
+    }
+  }
 }
 
 void removeHopByHop(HeaderMap& headers, bool keep_upgrade) {

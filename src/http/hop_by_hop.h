@@ -20,6 +20,12 @@ bool isUpgradeRequest(const HeaderMap& headers);
 /// isUpgradeRequest and Upgrade lists the `websocket` token.
 bool isWebSocketUpgrade(const HeaderMap& headers);
 
+/// Spec G.4: renames every field whose name case-insensitively equals Sec-WebSocket-Key,
+/// Sec-WebSocket-Extensions, Sec-WebSocket-Accept, Sec-WebSocket-Protocol or Sec-WebSocket-Version
+/// to exactly that capitalisation (some servers are case-sensitive). Values and field order are
+/// untouched. Called on upgrade requests and 101 responses.
+void canonicalizeWebSocketHeaders(HeaderMap& headers);
+
 /// All comma-separated, trimmed, non-empty tokens of every `name` field, in order.
 std::vector<std::string> headerTokens(const HeaderMap& headers, std::string_view name);
 

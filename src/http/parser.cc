@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/strings.h"
+#include "http/chunk_validator.h"
 
 namespace pier::http {
 
@@ -49,7 +50,11 @@ struct Http1Parser::Impl {
   int onMessageComplete();
 
   FeedResult feed(std::string_view bytes);
+  llhttp_errno_t execute(const char* data, std::size_t len, std::size_t& stop);
   FeedResult failFromLlhttp(llhttp_errno_t err, std::size_t consumed);
+  FeedResult failFraming(std::string_view reason, std::size_t consumed);
+  int pauseAfterHead(int code, bool chunked);
+  void noteConsumed(const char* data, std::size_t n);
 
   Mode mode;
   ParserSink& sink;
@@ -79,6 +84,17 @@ struct Http1Parser::Impl {
   bool finishing = false;
   bool message_keep_alive = true;  // of the message being parsed
   bool closed = false;             // a message with keep_alive == false completed
+  // llhttp pauses right after every head (head_pause) so that feed() learns where the head ended:
+  // it checks the head's final CRLF there and, for a chunked body, starts `chunks`, which checks
+  // every body byte before llhttp sees it. llhttp 8.1 accepts "\r<any byte>" or a bare LF as the
+  // empty line ending a head or a trailer section, and does not look at the two bytes after chunk
+  // data — all smuggling vectors.
+  ChunkValidator chunks;
+  bool head_pause = false;
+  bool chunked_body_next = false;  // with head_pause: the body after the head is chunked
+  BodyInfo head_body;              // with head_pause: what the sink receives with the head
+  char last_two[2] = {0, 0};       // the last two bytes llhttp consumed, across buffers
+  bool message_done = false;       // onMessageComplete ran during the current llhttp_execute
 };
 
 namespace {
@@ -158,6 +174,11 @@ void Http1Parser::Impl::init() {
   finishing = false;
   message_keep_alive = true;
   closed = false;
+  chunks.stop();
+  head_pause = false;
+  chunked_body_next = false;
+  last_two[0] = last_two[1] = 0;
+  message_done = false;
   clearMessage();
 }
 
@@ -278,8 +299,35 @@ int Http1Parser::Impl::onRequestHeadersComplete() {
   }
   body.upgrade = ll.upgrade != 0;  // llhttp pauses on exactly this flag
   message_keep_alive = body.keep_alive || body.upgrade;
-  sink.onRequestHead(std::move(request), body);
-  return 0;
+  head_body = body;  // feed() hands the head to the sink once its end is checked
+  return pauseAfterHead(0, body.kind == BodyKind::Chunked);
+}
+
+// Instead of returning `code` to llhttp (0 body as framed, 1 skip the body, 2 upgrade without
+// body), applies its effect by hand, exactly as llhttp's on_headers_complete handling does, and
+// returns HPE_PAUSED: llhttp_execute then stops with error_pos just after the head, and feed()
+// checks the head's end and resumes at once (llhttp continues with after_headers_complete).
+int Http1Parser::Impl::pauseAfterHead(int code, bool chunked) {
+  if (code == 2) {
+    ll.upgrade = 1;
+  }
+  if (code != 0) {
+    ll.flags |= F_SKIPBODY;
+  }
+  head_pause = true;
+  chunked_body_next = chunked;
+  return HPE_PAUSED;
+}
+
+// Remembers the last two of the `n` bytes at `data` that llhttp just consumed.
+void Http1Parser::Impl::noteConsumed(const char* data, std::size_t n) {
+  if (n >= 2) {
+    last_two[0] = data[n - 2];
+    last_two[1] = data[n - 1];
+  } else if (n == 1) {
+    last_two[0] = last_two[1];
+    last_two[1] = data[0];
+  }
 }
 
 int Http1Parser::Impl::onResponseHeadersComplete() {
@@ -300,11 +348,13 @@ int Http1Parser::Impl::onResponseHeadersComplete() {
   }
   int status = response.status;
   message_keep_alive = body.keep_alive || body.upgrade || interim;
-  sink.onResponseHead(std::move(response), body);
+  head_body = body;  // feed() hands the head to the sink once its end is checked
   if (status == 101) {
-    return 2;  // no body; llhttp_execute returns HPE_PAUSED_UPGRADE after the message
+    // No body; llhttp_execute returns HPE_PAUSED_UPGRADE after the message.
+    return pauseAfterHead(2, false);
   }
-  return body.kind == BodyKind::None ? 1 : 0;  // 1: skip any body (1xx, 204, 304, HEAD)
+  // 1: skip any body (1xx, 204, 304, HEAD).
+  return pauseAfterHead(body.kind == BodyKind::None ? 1 : 0, body.kind == BodyKind::Chunked);
 }
 
 int Http1Parser::Impl::onBody(const char* at, std::size_t len) {
@@ -313,6 +363,7 @@ int Http1Parser::Impl::onBody(const char* at, std::size_t len) {
 }
 
 int Http1Parser::Impl::onMessageComplete() {
+  message_done = true;
   closed = !message_keep_alive;
   sink.onMessageComplete();
   if (finishing || ll.upgrade != 0) {
@@ -359,16 +410,62 @@ FeedResult Http1Parser::Impl::feed(std::string_view bytes) {
   }
   buf_begin = data;
   buf_end = data + bytes.size();
-  llhttp_errno_t err = llhttp_execute(&ll, data, bytes.size());
+
+  std::size_t off = 0;  // bytes of `bytes` that llhttp has consumed so far
+  std::size_t stop = 0;
+  llhttp_errno_t err = HPE_OK;
+  while (true) {
+    std::size_t len = bytes.size() - off;
+    bool chunk_end_here = false;  // the chunked body ends at off + len
+    if (chunks.active()) {
+      // Check the framing first, so llhttp only ever parses body bytes already proven well
+      // framed, and never sees the bytes after the body's end.
+      ChunkValidator::Scan scan = chunks.scan(std::string_view(data + off, len));
+      if (scan.result == ChunkValidator::Result::Error) {
+        return failFraming(chunks.reason(), off + scan.consumed);
+      }
+      chunk_end_here = scan.result == ChunkValidator::Result::Done;
+      len = scan.consumed;
+    }
+    err = execute(data + off, len, stop);
+    noteConsumed(data + off, stop);
+    stop += off;
+    if (err == HPE_PAUSED && head_pause) {
+      // A head ended at `stop`: its empty line must have been exactly CRLF (the field lines and the
+      // start line are checked by llhttp).
+      head_pause = false;
+      if (last_two[0] != '\r' || last_two[1] != '\n') {
+        return failFraming("header section not ended by CRLF", stop);
+      }
+      if (mode == Mode::Request) {
+        sink.onRequestHead(std::move(request), head_body);
+      } else {
+        sink.onResponseHead(std::move(response), head_body);
+      }
+      llhttp_resume(&ll);
+      if (chunked_body_next) {
+        chunks.start();  // the body starts at `stop`
+      }
+      off = stop;
+      continue;
+    }
+    if (chunks.active() || chunk_end_here) {
+      // llhttp and the validator must agree on where the body ends: both at off + len, or
+      // neither within this buffer.
+      bool llhttp_done = message_done && (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE);
+      if (err == HPE_OK || llhttp_done) {
+        if (llhttp_done != chunk_end_here || (llhttp_done && stop != off + len)) {
+          return failFraming("chunked body framing mismatch", stop);
+        }
+      }
+      if (chunk_end_here || err != HPE_OK) {
+        chunks.stop();
+      }
+    }
+    break;
+  }
   if (gap_open) {
     gap_newline = gap_newline || hasLineBreak(gap_start, buf_end);
-  }
-  std::size_t stop = bytes.size();
-  if (err != HPE_OK) {
-    const char* pos = llhttp_get_error_pos(&ll);
-    if (pos != nullptr && pos >= data && pos <= buf_end) {
-      stop = static_cast<std::size_t>(pos - data);
-    }
   }
   switch (err) {
     case HPE_OK:
@@ -385,6 +482,28 @@ FeedResult Http1Parser::Impl::feed(std::string_view bytes) {
     default:
       return failFromLlhttp(err, stop);
   }
+}
+
+// One llhttp_execute over [data, data + len). `stop` is set to where llhttp stopped, relative to
+// `data` (len unless it paused or failed).
+llhttp_errno_t Http1Parser::Impl::execute(const char* data, std::size_t len, std::size_t& stop) {
+  message_done = false;
+  llhttp_errno_t err = llhttp_execute(&ll, data, len);
+  stop = len;
+  if (err != HPE_OK) {
+    const char* pos = llhttp_get_error_pos(&ll);
+    if (pos != nullptr && pos >= data && pos <= data + len) {
+      stop = static_cast<std::size_t>(pos - data);
+    }
+  }
+  return err;
+}
+
+FeedResult Http1Parser::Impl::failFraming(std::string_view reason, std::size_t consumed) {
+  chunks.stop();
+  fail(badMessageStatus(), reason);
+  state = State::Failed;
+  return {consumed, ParseStatus::Error};
 }
 
 Http1Parser::Http1Parser(Mode mode, ParserSink& sink, ParseLimits limits)

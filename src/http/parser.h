@@ -14,6 +14,11 @@
 //                  417 an Expect other than 100-continue.
 //   response mode: 500 malformed response (spec G.5), 502 upstream closed mid-message (finishEof).
 // Trailer fields of chunked bodies are parsed, limited and dropped.
+//
+// Beyond llhttp 8.1's strict mode, the parser itself checks that a head's final empty line is
+// exactly CRLF (before the head is delivered) and validates chunked framing byte by byte
+// (ChunkValidator: CRLF after each chunk's data, 1-16 hex digits, CRLF line ends, trailer lines
+// `token ":" …`) before llhttp sees the body; violations are the 400/500 above.
 #pragma once
 
 #include <cstddef>

@@ -84,4 +84,57 @@ TEST_SUITE("http") {
     }
   }
 
+  TEST_CASE("websocket: Sec-WebSocket-* names get the spec G.4 capitalisation") {
+    struct Row {
+      const char* sent;
+      const char* canonical;
+    };
+    const Row rows[] = {
+        {"sec-websocket-key", "Sec-WebSocket-Key"},
+        {"Sec-Websocket-Key", "Sec-WebSocket-Key"},
+        {"SEC-WEBSOCKET-EXTENSIONS", "Sec-WebSocket-Extensions"},
+        {"sec-WebSocket-accept", "Sec-WebSocket-Accept"},
+        {"Sec-Websocket-Protocol", "Sec-WebSocket-Protocol"},
+        {"sec-websocket-version", "Sec-WebSocket-Version"},
+        {"Sec-WebSocket-Key", "Sec-WebSocket-Key"},
+        // Not one of the five: untouched.
+        {"sec-websocket-origin", "sec-websocket-origin"},
+        {"sec-websocket-key2", "sec-websocket-key2"},
+        {"x-sec-websocket-key", "x-sec-websocket-key"},
+        {"sec-websocket-key ", "sec-websocket-key "},
+        {"upgrade", "upgrade"},
+    };
+    for (const Row& r : rows) {
+      CAPTURE(std::string(r.sent));
+      HeaderMap h;
+      h.add(r.sent, " Mixed-Case Value== ");
+      canonicalizeWebSocketHeaders(h);
+      REQUIRE(h.size() == 1);
+      CHECK(h.fields()[0].name == r.canonical);
+      CHECK(h.fields()[0].value == " Mixed-Case Value== ");
+    }
+  }
+
+  TEST_CASE("websocket: canonicalisation keeps order, duplicates and other fields") {
+    HeaderMap h;
+    h.add("host", "a");
+    h.add("sec-websocket-protocol", "chat");
+    h.add("connection", "Upgrade");
+    h.add("SEC-WEBSOCKET-PROTOCOL", "superchat");
+    h.add("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+    h.add("upgrade", "websocket");
+    h.add("sec-websocket-version", "13");
+    canonicalizeWebSocketHeaders(h);
+    CHECK(dump(h) ==
+          "host=a;Sec-WebSocket-Protocol=chat;connection=Upgrade;Sec-WebSocket-Protocol=superchat;"
+          "Sec-WebSocket-Key=dGhlIHNhbXBsZSBub25jZQ==;upgrade=websocket;"
+          "Sec-WebSocket-Version=13;");
+    // Idempotent; an empty map is fine.
+    canonicalizeWebSocketHeaders(h);
+    CHECK(h.size() == 7);
+    HeaderMap empty;
+    canonicalizeWebSocketHeaders(empty);
+    CHECK(empty.empty());
+  }
+
 }  // TEST_SUITE
