@@ -8,7 +8,8 @@ namespace pier::app {
 
 ControlPlane::ControlPlane(const config::StaticConfig& config,
                            std::vector<std::string> entry_point_names, Publish publish)
-    : config_(config), entry_point_names_(std::move(entry_point_names)),
+    : config_(config),
+      entry_point_names_(std::move(entry_point_names)),
       publish_(std::move(publish)) {}
 
 void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg) {
@@ -38,8 +39,8 @@ void ControlPlane::rebuild() {
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   log::info("configuration generation " + std::to_string(generation_) + " built in " +
-            std::to_string(took.count()) + " us: " +
-            std::to_string(built.snapshot->routers.size()) + " routers, " +
+            std::to_string(took.count()) +
+            " us: " + std::to_string(built.snapshot->routers.size()) + " routers, " +
             std::to_string(built.snapshot->services.size()) + " services");
   publish_(built.snapshot);
 }

@@ -19,7 +19,9 @@ namespace {
 
 using Millis = std::chrono::milliseconds;
 
-Millis ms(config::Duration d) { return std::chrono::duration_cast<Millis>(d); }
+Millis ms(config::Duration d) {
+  return std::chrono::duration_cast<Millis>(d);
+}
 
 std::string hostName() {
   char buf[256] = {};
@@ -47,11 +49,12 @@ Result<proxy::EntryPointSettings> settingsFor(std::size_t index, const std::stri
   s.read_timeout = ms(ep.transport.responding_timeouts.read_timeout);
   s.write_timeout = ms(ep.transport.responding_timeouts.write_timeout);
   s.idle_timeout = ms(ep.transport.responding_timeouts.idle_timeout);
-  s.max_header_bytes = static_cast<std::size_t>(std::max<std::int64_t>(ep.http.max_header_bytes, 1));
+  s.max_header_bytes =
+      static_cast<std::size_t>(std::max<std::int64_t>(ep.http.max_header_bytes, 1));
   s.sanitize_path = ep.http.sanitize_path;
   s.encode_query_semicolons = ep.http.encode_query_semicolons;
-  s.keep_alive_max_requests = static_cast<std::uint64_t>(
-      std::max(0, ep.transport.keep_alive_max_requests));
+  s.keep_alive_max_requests =
+      static_cast<std::uint64_t>(std::max(0, ep.transport.keep_alive_max_requests));
   return s;
 }
 
@@ -140,8 +143,8 @@ void shutdownTick(uv_timer_t* timer) {
       }
     }
   }
-  bool all_expired = std::all_of(rt.grace_expired.begin(), rt.grace_expired.end(),
-                                 [](bool b) { return b; });
+  bool all_expired =
+      std::all_of(rt.grace_expired.begin(), rt.grace_expired.end(), [](bool b) { return b; });
   if (activeClients(rt) == 0 || all_expired) {
     stopWorkersAndLoop(rt);
     return;
@@ -173,8 +176,8 @@ void onHangup(uv_signal_t* handle, int) {
 bool startWorkers(Runtime& rt, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     rt.workers.push_back(std::make_unique<core::Worker>(i));
-    rt.contexts.push_back(std::make_unique<proxy::WorkerContext>(
-        rt.workers[i]->loop(), i, rt.entry_points, rt.process));
+    rt.contexts.push_back(std::make_unique<proxy::WorkerContext>(rt.workers[i]->loop(), i,
+                                                                 rt.entry_points, rt.process));
   }
   std::atomic<bool> failed{false};
   for (std::size_t i = 0; i < count; ++i) {
@@ -228,8 +231,8 @@ int runServer(const config::StaticConfig& config) {
       log::error(bound.error().message);
       return 1;
     }
-    rt.accept_grace = std::max(rt.accept_grace,
-                               ms(ep.transport.life_cycle.request_accept_grace_timeout));
+    rt.accept_grace =
+        std::max(rt.accept_grace, ms(ep.transport.life_cycle.request_accept_grace_timeout));
     rt.grace.push_back(ms(ep.transport.life_cycle.grace_time_out));
     rt.entry_points.push_back(std::move(*settings));
     rt.sockets.push_back(std::move(*bound));

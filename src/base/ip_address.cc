@@ -44,7 +44,9 @@ IpAddress IpAddress::fromSockaddr(const sockaddr* sa) {
   return ip;
 }
 
-bool IpAddress::isV4() const { return std::memcmp(bytes_.data(), kV4MappedPrefix.data(), 12) == 0; }
+bool IpAddress::isV4() const {
+  return std::memcmp(bytes_.data(), kV4MappedPrefix.data(), 12) == 0;
+}
 
 std::string IpAddress::toString() const {
   char buf[INET6_ADDRSTRLEN] = {};

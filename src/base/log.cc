@@ -14,28 +14,44 @@ std::atomic<bool> g_json{false};
 
 const char* shortName(Level level) {
   switch (level) {
-    case Level::Trace: return "TRC";
-    case Level::Debug: return "DBG";
-    case Level::Info: return "INF";
-    case Level::Warn: return "WRN";
-    case Level::Error: return "ERR";
-    case Level::Fatal: return "FTL";
-    case Level::Panic: return "PNC";
-    case Level::Off: return "OFF";
+    case Level::Trace:
+      return "TRC";
+    case Level::Debug:
+      return "DBG";
+    case Level::Info:
+      return "INF";
+    case Level::Warn:
+      return "WRN";
+    case Level::Error:
+      return "ERR";
+    case Level::Fatal:
+      return "FTL";
+    case Level::Panic:
+      return "PNC";
+    case Level::Off:
+      return "OFF";
   }
   return "???";
 }
 
 const char* jsonName(Level level) {
   switch (level) {
-    case Level::Trace: return "trace";
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
-    case Level::Fatal: return "fatal";
-    case Level::Panic: return "panic";
-    case Level::Off: return "off";
+    case Level::Trace:
+      return "trace";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
+    case Level::Fatal:
+      return "fatal";
+    case Level::Panic:
+      return "panic";
+    case Level::Off:
+      return "off";
   }
   return "unknown";
 }
@@ -44,10 +60,18 @@ void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -65,7 +89,8 @@ void appendJsonString(std::string& out, std::string_view s) {
 
 bool parseLevel(std::string_view text, Level& out) {
   std::string lower;
-  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static constexpr std::pair<std::string_view, Level> kNames[] = {
       {"trace", Level::Trace}, {"debug", Level::Debug}, {"info", Level::Info},
       {"warn", Level::Warn},   {"error", Level::Error}, {"fatal", Level::Fatal},
@@ -80,8 +105,12 @@ bool parseLevel(std::string_view text, Level& out) {
   return false;
 }
 
-void setLevel(Level level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
-void setJson(bool json) { g_json.store(json, std::memory_order_relaxed); }
+void setLevel(Level level) {
+  g_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+void setJson(bool json) {
+  g_json.store(json, std::memory_order_relaxed);
+}
 bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }

@@ -23,20 +23,24 @@ bool istartsWith(std::string_view s, std::string_view prefix) {
 
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = asciiLower(c);
+  for (char& c : out)
+    c = asciiLower(c);
   return out;
 }
 
 std::string toUpper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = asciiUpper(c);
+  for (char& c : out)
+    c = asciiUpper(c);
   return out;
 }
 
 std::string_view trim(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -57,20 +61,23 @@ std::vector<std::string> splitTrim(std::string_view s, char sep) {
 }
 
 bool parseInt64(std::string_view s, long long& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (!s.empty() && s.front() == '+')
+    s.remove_prefix(1);
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
 }
 
 bool parseUint64(std::string_view s, unsigned long long& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (!s.empty() && s.front() == '+')
+    s.remove_prefix(1);
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
 }
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {

@@ -14,8 +14,13 @@ using runtime::ServiceSpec;
 
 // Provider precedence for equal priorities (spec A.6): docker before file.
 int providerRank(const std::string& qualified) {
-  static const char* const kOrder[] = {"kubernetesgateway", "kubernetescrd", "kubernetes",
-                                       "kubernetesingressnginx", "swarm", "docker", "file",
+  static const char* const kOrder[] = {"kubernetesgateway",
+                                       "kubernetescrd",
+                                       "kubernetes",
+                                       "kubernetesingressnginx",
+                                       "swarm",
+                                       "docker",
+                                       "file",
                                        "internal"};
   std::size_t at = qualified.rfind('@');
   std::string provider = at == std::string::npos ? "" : qualified.substr(at + 1);
@@ -87,8 +92,8 @@ Result<runtime::ServerSpec> parseServerUrl(const std::string& url, int weight, b
   if (!port.empty()) {
     long long p = 0;
     if (!base::parseInt64(port, p) || p <= 0 || p > 65535) {
-      return fail(Error::config("server url \"" + url + "\": invalid port \"" +
-                                std::string(port) + "\""));
+      return fail(
+          Error::config("server url \"" + url + "\": invalid port \"" + std::string(port) + "\""));
     }
     s.port = static_cast<std::uint16_t>(p);
   }

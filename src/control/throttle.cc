@@ -8,7 +8,9 @@ Throttle::Throttle(uv_loop_t* loop, std::chrono::milliseconds window, Emit emit)
   timer_->data = this;
 }
 
-Throttle::~Throttle() { close(); }
+Throttle::~Throttle() {
+  close();
+}
 
 void Throttle::close() {
   if (timer_ == nullptr) {

@@ -36,9 +36,13 @@ void Mailbox::close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), &Mailbox::closedCb);
 }
 
-void Mailbox::asyncCb(uv_async_t* handle) { static_cast<Mailbox*>(handle->data)->drain(); }
+void Mailbox::asyncCb(uv_async_t* handle) {
+  static_cast<Mailbox*>(handle->data)->drain();
+}
 
-void Mailbox::closedCb(uv_handle_t* handle) { delete static_cast<Mailbox*>(handle->data); }
+void Mailbox::closedCb(uv_handle_t* handle) {
+  delete static_cast<Mailbox*>(handle->data);
+}
 
 // uv_async_send coalesces wake-ups, so run until the queue comes back empty.
 void Mailbox::drain() {

@@ -82,8 +82,8 @@ void ClientConnection::onRead(const char* data, std::size_t len) {
   }
   if (!received_any_ && phase_ == Phase::WaitingHead) {
     received_any_ = true;
-    deadline_ = ep_.read_timeout.count() > 0 ? Clock::now() + ep_.read_timeout
-                                             : Clock::time_point{};
+    deadline_ =
+        ep_.read_timeout.count() > 0 ? Clock::now() + ep_.read_timeout : Clock::time_point{};
   }
   feed(std::string_view(data, len));
 }
@@ -148,7 +148,7 @@ void ClientConnection::updateReading() {
 }
 
 void ClientConnection::handleParseError() {
-  LocalReply reply = parser_.errorStatus() == 431 ? LocalReply::HeadersTooLarge
+  LocalReply reply = parser_.errorStatus() == 431   ? LocalReply::HeadersTooLarge
                      : parser_.errorStatus() == 501 ? LocalReply::NotImplemented
                                                     : LocalReply::BadRequest;
   if (phase_ == Phase::Exchange && ex_.response_head_sent) {
@@ -295,7 +295,9 @@ void ClientConnection::onEof() {
   // Otherwise the request is complete and a response is on its way: finish writing it.
 }
 
-void ClientConnection::onReadError(int) { closeBoth(); }
+void ClientConnection::onReadError(int) {
+  closeBoth();
+}
 
 void ClientConnection::onWriteDone(int status) {
   if (status < 0) {

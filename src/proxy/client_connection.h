@@ -115,18 +115,18 @@ class ClientConnection final : public TcpConnection,
   base::IpAddress peer_;
   Phase phase_ = Phase::WaitingHead;
   Exchange ex_;
-  std::string stash_;              // unparsed input kept while the parser is paused
+  std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;
-  Clock::time_point deadline_{};   // current read/idle/write deadline; zero = none
-  bool in_feed_ = false;           // re-entrancy guard: feed() is on the stack
-  bool exchange_done_ = false;     // set inside feed(), handled when it unwinds
-  bool parser_paused_ = false;     // the parser stopped after a complete request
-  bool backpressure_ = false;      // the upstream cannot take more request body now
-  bool upstream_paused_ = false;   // we paused the upstream: the client cannot take more
-  bool close_after_ = false;       // no keep-alive after the current response
-  bool received_any_ = false;      // bytes of the next request have arrived
+  Clock::time_point deadline_{};  // current read/idle/write deadline; zero = none
+  bool in_feed_ = false;          // re-entrancy guard: feed() is on the stack
+  bool exchange_done_ = false;    // set inside feed(), handled when it unwinds
+  bool parser_paused_ = false;    // the parser stopped after a complete request
+  bool backpressure_ = false;     // the upstream cannot take more request body now
+  bool upstream_paused_ = false;  // we paused the upstream: the client cannot take more
+  bool close_after_ = false;      // no keep-alive after the current response
+  bool received_any_ = false;     // bytes of the next request have arrived
   bool client_eof_ = false;
-  bool upstream_eof_ = false;      // tunnel: the backend finished sending
+  bool upstream_eof_ = false;  // tunnel: the backend finished sending
 };
 
 }  // namespace pier::proxy

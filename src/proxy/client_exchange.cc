@@ -15,7 +15,9 @@ namespace {
 constexpr std::size_t kHighWater = 512 * 1024;
 constexpr std::size_t kLowWater = 128 * 1024;
 
-bool isInterim(int status) { return status >= 100 && status < 200 && status != 101; }
+bool isInterim(int status) {
+  return status >= 100 && status < 200 && status != 101;
+}
 
 bool responseHasNoBody(int status, bool head_request) {
   return head_request || isInterim(status) || status == 204 || status == 304;
@@ -91,13 +93,13 @@ void ClientConnection::answerInternal(const runtime::ServiceSpec& service,
       if (process.draining.load(std::memory_order_relaxed)) {
         int code = process.terminating_status;
         std::string text(http::reasonPhrase(code));
-        answerLocally(renderSimple(code, "text/plain; charset=utf-8", text, {}, false,
-                                   ex_.head_request),
-                      false);
+        answerLocally(
+            renderSimple(code, "text/plain; charset=utf-8", text, {}, false, ex_.head_request),
+            false);
       } else {
-        answerLocally(renderSimple(200, "text/plain; charset=utf-8", "OK", {}, false,
-                                   ex_.head_request),
-                      false);
+        answerLocally(
+            renderSimple(200, "text/plain; charset=utf-8", "OK", {}, false, ex_.head_request),
+            false);
       }
       return;
     }
@@ -160,9 +162,9 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
   }
   std::string target = head.target;
   if (!server.base_path.empty()) {
-    target = server.base_path + (target.starts_with('/') && server.base_path.ends_with('/')
-                                     ? target.substr(1)
-                                     : target);
+    target =
+        server.base_path +
+        (target.starts_with('/') && server.base_path.ends_with('/') ? target.substr(1) : target);
   }
   http::appendRequestHead(ex_.upstream_head, head.method, target, head.headers);
   ex_.pending_upstream = ex_.upstream_head;

@@ -19,8 +19,8 @@ constexpr int kBacklog = 4096;
 Result<int> bindOne(const std::string& entry_point, const sockaddr_storage& addr, socklen_t len) {
   int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return fail(Error::environment("entry point " + entry_point + ": socket: " +
-                                   std::strerror(errno)));
+    return fail(
+        Error::environment("entry point " + entry_point + ": socket: " + std::strerror(errno)));
   }
   int one = 1;
   int zero = 0;
@@ -76,7 +76,8 @@ Result<BoundSockets> bindReusePort(const std::string& entry_point, const std::st
   for (std::size_t i = 0; i < count; ++i) {
     auto fd = bindOne(entry_point, addr, len);
     if (!fd) {
-      for (int open_fd : out.fds) ::close(open_fd);
+      for (int open_fd : out.fds)
+        ::close(open_fd);
       return fail(fd.error());
     }
     if (i == 0) {
@@ -130,6 +131,8 @@ void Listener::connectionCb(uv_stream_t* server, int status) {
   ClientConnection::accept(self->ctx_, server, self->ep_);
 }
 
-void Listener::closedCb(uv_handle_t* handle) { delete static_cast<Listener*>(handle->data); }
+void Listener::closedCb(uv_handle_t* handle) {
+  delete static_cast<Listener*>(handle->data);
+}
 
 }  // namespace pier::proxy

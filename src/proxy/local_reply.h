@@ -7,15 +7,15 @@
 namespace pier::proxy {
 
 enum class LocalReply : std::uint8_t {
-  NotFound,            // 404 "404 page not found\n"
-  NoAvailableServer,   // 503 "no available server\n"
-  BadGateway,          // 502 "Bad Gateway"
-  GatewayTimeout,      // 504 "Gateway Timeout"
-  BadRequest,          // 400 "400 Bad Request"
-  HeadersTooLarge,     // 431
-  NotImplemented,      // 501 (CONNECT)
-  Teapot,              // 418 noop@internal
-  InternalError,       // 500
+  NotFound,           // 404 "404 page not found\n"
+  NoAvailableServer,  // 503 "no available server\n"
+  BadGateway,         // 502 "Bad Gateway"
+  GatewayTimeout,     // 504 "Gateway Timeout"
+  BadRequest,         // 400 "400 Bad Request"
+  HeadersTooLarge,    // 431
+  NotImplemented,     // 501 (CONNECT)
+  Teapot,             // 418 noop@internal
+  InternalError,      // 500
 };
 
 // Serializes a complete response. `close` adds `Connection: close`; `head_only` omits the body.

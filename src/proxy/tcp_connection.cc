@@ -123,7 +123,9 @@ void TcpConnection::writeCb(uv_write_t* req, int status) {
   }
 }
 
-void TcpConnection::shutdownCb(uv_shutdown_t* req, int) { delete req; }
+void TcpConnection::shutdownCb(uv_shutdown_t* req, int) {
+  delete req;
+}
 
 void TcpConnection::closedCb(uv_handle_t* handle) {
   auto* self = static_cast<TcpConnection*>(handle->data);

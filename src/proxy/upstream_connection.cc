@@ -290,6 +290,8 @@ void UpstreamConnection::onBody(std::string_view data) {
   }
 }
 
-void UpstreamConnection::onMessageComplete() { message_complete_ = response_started_; }
+void UpstreamConnection::onMessageComplete() {
+  message_complete_ = response_started_;
+}
 
 }  // namespace pier::proxy

@@ -17,11 +17,11 @@ namespace pier::proxy {
 class WorkerContext;
 
 enum class UpstreamFailure : std::uint8_t {
-  ConnectFailed,    // refused, unreachable, DNS failure -> 502
-  ConnectTimeout,   // dialTimeout -> 504
-  HeaderTimeout,    // responseHeaderTimeout -> 504
-  ClosedEarly,      // EOF or reset before the response was complete -> 502
-  BadResponse,      // malformed response -> 502
+  ConnectFailed,   // refused, unreachable, DNS failure -> 502
+  ConnectTimeout,  // dialTimeout -> 504
+  HeaderTimeout,   // responseHeaderTimeout -> 504
+  ClosedEarly,     // EOF or reset before the response was complete -> 502
+  BadResponse,     // malformed response -> 502
 };
 
 // Implemented by the exchange that currently uses the connection. Every callback may close the

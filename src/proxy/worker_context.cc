@@ -81,8 +81,12 @@ void WorkerContext::removeClient(ClientConnection* c) {
   clients_.remove(c);
   active_clients_.store(clients_.size(), std::memory_order_relaxed);
 }
-void WorkerContext::addUpstream(UpstreamConnection* c) { upstreams_.pushBack(c); }
-void WorkerContext::removeUpstream(UpstreamConnection* c) { upstreams_.remove(c); }
+void WorkerContext::addUpstream(UpstreamConnection* c) {
+  upstreams_.pushBack(c);
+}
+void WorkerContext::removeUpstream(UpstreamConnection* c) {
+  upstreams_.remove(c);
+}
 
 void WorkerContext::startSweep() {
   sweep_timer_ = new uv_timer_t();
@@ -91,7 +95,9 @@ void WorkerContext::startSweep() {
   uv_timer_start(sweep_timer_, &WorkerContext::sweepCb, kSweepIntervalMs, kSweepIntervalMs);
 }
 
-void WorkerContext::sweepCb(uv_timer_t* timer) { static_cast<WorkerContext*>(timer->data)->sweep(); }
+void WorkerContext::sweepCb(uv_timer_t* timer) {
+  static_cast<WorkerContext*>(timer->data)->sweep();
+}
 
 void WorkerContext::sweep() {
   auto now = std::chrono::steady_clock::now();

@@ -24,10 +24,10 @@ class Listener;
 
 // Shared by all workers and the control thread; only atomics.
 struct ProcessState {
-  std::atomic<bool> draining{false};      // SIGTERM received: ping answers the terminating code
-  std::atomic<bool> accepting{true};      // false once listeners are closed
+  std::atomic<bool> draining{false};  // SIGTERM received: ping answers the terminating code
+  std::atomic<bool> accepting{true};  // false once listeners are closed
   int terminating_status = 503;
-  std::string hostname;                    // X-Forwarded-Server
+  std::string hostname;  // X-Forwarded-Server
 };
 
 class WorkerContext {
@@ -70,7 +70,9 @@ class WorkerContext {
   void closeClientsOf(std::size_t ep_index);
   std::size_t activeClients() const { return clients_.size(); }
   // Any thread: open client connections (tunnels included), for the shutdown drain.
-  std::size_t activeClientsShared() const { return active_clients_.load(std::memory_order_relaxed); }
+  std::size_t activeClientsShared() const {
+    return active_clients_.load(std::memory_order_relaxed);
+  }
 
  private:
   static void sweepCb(uv_timer_t* timer);

@@ -28,8 +28,8 @@ struct TransportSpec {
 };
 
 struct ServerSpec {
-  std::string url;        // as configured, for logs and the API
-  std::string host;       // host part (IP literal or name)
+  std::string url;   // as configured, for logs and the API
+  std::string host;  // host part (IP literal or name)
   std::uint16_t port = 80;
   std::string authority;  // host[:port] as in the URL, for Host when passHostHeader=false
   std::string base_path;  // URL path, used only with preservePath

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "base/log.h"
-#include "config/dynamic_merge.h"
 #include "config/dynamic_decode.h"
+#include "config/dynamic_merge.h"
 
 namespace pier::providers {
 namespace {
@@ -47,7 +47,9 @@ Result<config::DynamicConfig> loadFile(const std::string& path) {
 FileProvider::FileProvider(uv_loop_t* loop, FileProviderSettings settings, Emit emit)
     : loop_(loop), settings_(std::move(settings)), emit_(std::move(emit)) {}
 
-FileProvider::~FileProvider() { stop(); }
+FileProvider::~FileProvider() {
+  stop();
+}
 
 Result<config::DynamicConfig> FileProvider::load(const FileProviderSettings& settings) {
   if (!settings.filename.empty()) {
@@ -62,8 +64,8 @@ Result<config::DynamicConfig> FileProvider::load(const FileProviderSettings& set
     }
   }
   if (ec) {
-    return fail(Error::environment(settings.directory + ": cannot list the directory: " +
-                                   ec.message()));
+    return fail(
+        Error::environment(settings.directory + ": cannot list the directory: " + ec.message()));
   }
   std::sort(files.begin(), files.end());  // first definition wins, in path order (spec A.10)
   config::DynamicConfig merged;
@@ -81,9 +83,9 @@ Result<config::DynamicConfig> FileProvider::load(const FileProviderSettings& set
 
 bool FileProvider::start() {
   if (settings_.watch) {
-    std::filesystem::path target =
-        settings_.filename.empty() ? std::filesystem::path(settings_.directory)
-                                   : std::filesystem::path(settings_.filename).parent_path();
+    std::filesystem::path target = settings_.filename.empty()
+                                       ? std::filesystem::path(settings_.directory)
+                                       : std::filesystem::path(settings_.filename).parent_path();
     if (target.empty()) {
       target = ".";
     }
@@ -141,8 +143,7 @@ void FileProvider::fsEventCb(uv_fs_event_t* handle, const char* filename, int, i
   if (self == nullptr || status != 0) {
     return;
   }
-  if (!self->watched_base_.empty() && filename != nullptr &&
-      self->watched_base_ != filename) {
+  if (!self->watched_base_.empty() && filename != nullptr && self->watched_base_ != filename) {
     return;  // another file in the same directory
   }
   self->scheduleReload();

@@ -16,7 +16,7 @@
 namespace pier::providers {
 
 struct FileProviderSettings {
-  std::string filename;   // exactly one of filename / directory
+  std::string filename;  // exactly one of filename / directory
   std::string directory;
   bool watch = true;
 };

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Fails when a module includes a module it may not depend on (docs/design.md, dependency
+direction). The data path must never include the control side."""
+import pathlib
+import re
+import sys
+
+ALLOWED = {
+    "base": set(),
+    "core": {"base"},
+    "config": {"base"},
+    "http": {"base"},
+    "routing": {"base", "http"},
+    "runtime": {"base", "http", "routing"},
+    "proxy": {"base", "core", "http", "routing", "runtime"},
+    "providers": {"base", "config"},
+    "control": {"base", "config", "routing", "runtime", "http"},
+    "app": None,  # may include anything
+}
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
+
+
+def main() -> int:
+    root = pathlib.Path(__file__).resolve().parent.parent / "src"
+    bad = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".h", ".cc"):
+            continue
+        module = path.relative_to(root).parts[0]
+        allowed = ALLOWED.get(module, set())
+        if allowed is None:
+            continue
+        for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            m = INCLUDE.match(line)
+            if m and m.group(1) != module and m.group(1) not in allowed:
+                bad.append(f"{path.relative_to(root.parent)}:{lineno}: {module} may not include {m.group(1)}/")
+    for b in bad:
+        print(b)
+    print(f"layer check: {len(bad)} violation(s)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
