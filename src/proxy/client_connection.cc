@@ -13,6 +13,8 @@ namespace {
 // Above this many queued bytes on the other side, stop reading; resume below the low mark.
 constexpr std::size_t kHighWater = 512 * 1024;
 constexpr std::size_t kLowWater = 128 * 1024;
+// Unparsed input kept while a request is being answered (pipelining), before reads stop.
+constexpr std::size_t kMaxStash = 64 * 1024;
 
 http::ParseLimits limitsFor(const EntryPointSettings& ep) {
   http::ParseLimits limits;
@@ -23,7 +25,7 @@ http::ParseLimits limitsFor(const EntryPointSettings& ep) {
 }  // namespace
 
 ClientConnection::ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep)
-    : TcpConnection(ctx.loop()),
+    : TcpConnection(ctx.loop(), ctx.batcher()),
       ctx_(ctx),
       ep_(ep),
       parser_(http::Http1Parser::Mode::Request, *this, limitsFor(ep)) {
@@ -77,6 +79,16 @@ void ClientConnection::onRead(const char* data, std::size_t len) {
         backpressure_ = true;
         updateReading();
       }
+    }
+    return;
+  }
+  if (parser_paused_) {
+    // Pipelined bytes (or early tunnel bytes) while the current exchange runs: keep them for
+    // later, and keep reading unless they pile up. Stopping and restarting reads on every
+    // request would cost two epoll_ctl calls per request.
+    stash_.append(data, len);
+    if (stash_.size() > kMaxStash) {
+      updateReading();
     }
     return;
   }
@@ -139,7 +151,7 @@ void ClientConnection::updateReading() {
   if (isClosing()) {
     return;
   }
-  bool want = !parser_paused_ && !backpressure_ && !client_eof_;
+  bool want = !backpressure_ && !client_eof_ && !(parser_paused_ && stash_.size() > kMaxStash);
   if (want) {
     startReading();
   } else {

@@ -1,5 +1,7 @@
 #include "proxy/tcp_connection.h"
 
+#include "proxy/write_batcher.h"
+
 #include <cstdlib>
 
 namespace pier::proxy {
@@ -19,7 +21,7 @@ struct WriteOp {
 
 }  // namespace
 
-TcpConnection::TcpConnection(uv_loop_t* loop) {
+TcpConnection::TcpConnection(uv_loop_t* loop, WriteBatcher& batcher) : batcher_(batcher) {
   if (uv_tcp_init(loop, &tcp_) != 0) {
     std::abort();  // uv_tcp_init only fails on fd exhaustion of the loop itself
   }
@@ -38,11 +40,28 @@ void TcpConnection::send(std::string&& bytes) {
   if (closing_ || bytes.empty()) {
     return;
   }
+  pending_write_bytes_ += bytes.size();
+  if (queued_.empty()) {
+    queued_ = std::move(bytes);
+  } else {
+    queued_ += bytes;
+  }
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    batcher_.schedule(this);
+  }
+}
+
+void TcpConnection::flushQueued() {
+  flush_scheduled_ = false;
+  if (closing_ || queued_.empty()) {
+    return;
+  }
   auto* op = new WriteOp();
-  op->bytes = std::move(bytes);
+  op->bytes = std::move(queued_);
+  queued_.clear();
   op->owner = this;
   op->req.data = op;
-  pending_write_bytes_ += op->bytes.size();
   uv_buf_t buf = uv_buf_init(op->bytes.data(), static_cast<unsigned>(op->bytes.size()));
   int rc = uv_write(&op->req, stream(), &buf, 1, &TcpConnection::writeCb);
   if (rc != 0) {
@@ -73,6 +92,10 @@ void TcpConnection::stopReading() {
 }
 
 void TcpConnection::shutdownWrite() {
+  if (closing_) {
+    return;
+  }
+  flushQueued();  // the FIN must follow every byte already sent
   if (closing_) {
     return;
   }

@@ -11,6 +11,8 @@
 
 namespace pier::proxy {
 
+class WriteBatcher;
+
 class TcpConnection {
  public:
   TcpConnection(const TcpConnection&) = delete;
@@ -22,14 +24,17 @@ class TcpConnection {
   bool isClosing() const { return closing_; }
   uv_tcp_t* tcp() { return &tcp_; }
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
-  // Bytes handed to libuv and not yet written.
+  // Bytes queued or handed to libuv and not yet written.
   std::size_t pendingWriteBytes() const { return pending_write_bytes_; }
+  // WriteBatcher only: hands the bytes queued this loop iteration to libuv in one write.
+  void flushQueued();
 
  protected:
-  explicit TcpConnection(uv_loop_t* loop);
+  TcpConnection(uv_loop_t* loop, WriteBatcher& batcher);
   virtual ~TcpConnection() = default;
 
-  // Queues bytes for writing (moved in; no copy). Completion arrives via onWriteDone().
+  // Queues bytes for writing; they leave with everything else queued in this loop iteration.
+  // Completion arrives via onWriteDone().
   void send(std::string&& bytes);
   bool startReading();
   void stopReading();
@@ -51,6 +56,9 @@ class TcpConnection {
   static void closedCb(uv_handle_t* handle);
 
   uv_tcp_t tcp_{};
+  WriteBatcher& batcher_;
+  std::string queued_;  // bytes sent this iteration, not yet handed to libuv
+  bool flush_scheduled_ = false;
   std::size_t pending_write_bytes_ = 0;
   bool closing_ = false;
   bool reading_ = false;

@@ -26,7 +26,7 @@ struct ConnectOp {
 }  // namespace
 
 UpstreamConnection::UpstreamConnection(WorkerContext& ctx, std::string pool_key)
-    : TcpConnection(ctx.loop()),
+    : TcpConnection(ctx.loop(), ctx.batcher()),
       ctx_(ctx),
       pool_key_(std::move(pool_key)),
       parser_(http::Http1Parser::Mode::Response, *this) {

@@ -17,7 +17,7 @@ constexpr std::uint64_t kSweepIntervalMs = 100;
 
 WorkerContext::WorkerContext(uv_loop_t* loop, std::size_t index,
                              const std::vector<EntryPointSettings>& eps, ProcessState& process)
-    : loop_(loop), index_(index), entry_points_(eps), process_(process) {}
+    : loop_(loop), index_(index), entry_points_(eps), process_(process), batcher_(loop) {}
 
 WorkerContext::~WorkerContext() = default;
 
@@ -137,6 +137,7 @@ void WorkerContext::closeAll() {
   clients_.forEachSafe([](ClientConnection* c) { c->close(); });
   upstreams_.forEachSafe([](UpstreamConnection* u) { u->close(); });
   idle_.clear();
+  batcher_.close();
   if (sweep_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(sweep_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

@@ -14,6 +14,7 @@
 #include "proxy/balancer.h"
 #include "proxy/entrypoint_settings.h"
 #include "proxy/intrusive_list.h"
+#include "proxy/write_batcher.h"
 #include "runtime/snapshot.h"
 
 namespace pier::proxy {
@@ -42,6 +43,7 @@ class WorkerContext {
   std::size_t index() const { return index_; }
   const std::vector<EntryPointSettings>& entryPoints() const { return entry_points_; }
   ProcessState& process() { return process_; }
+  WriteBatcher& batcher() { return batcher_; }
 
   // Worker loop only: installs a new generation (in-flight requests keep the one they pinned).
   void install(runtime::SnapshotConstSharedPtr snapshot);
@@ -82,6 +84,7 @@ class WorkerContext {
   std::size_t index_;
   const std::vector<EntryPointSettings>& entry_points_;
   ProcessState& process_;
+  WriteBatcher batcher_;
   runtime::SnapshotConstSharedPtr snapshot_;
   std::vector<Balancer> balancers_;
   std::unordered_map<std::string, std::vector<UpstreamConnection*>> idle_;
