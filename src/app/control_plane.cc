@@ -12,8 +12,14 @@ ControlPlane::ControlPlane(const config::StaticConfig& config,
       entry_point_names_(std::move(entry_point_names)),
       publish_(std::move(publish)) {}
 
-void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg) {
+void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg,
+                                    const std::set<std::string>& default_rule_routers) {
   config::qualifyNames(cfg, provider);
+  std::set<std::string>& guarded = default_rule_routers_[provider];
+  guarded.clear();
+  for (const std::string& r : default_rule_routers) {
+    guarded.insert(r.find('@') == std::string::npos ? r + "@" + provider : r);
+  }
   // TODO(lead): skip configurations identical to the provider's previous one (spec I.1 step
   // 3, I1.8) once the model has equality; rebuilding is correct, only not free (#2).
   latest_[provider] = std::move(cfg);
@@ -28,8 +34,12 @@ void ControlPlane::rebuild() {
     }
   }
   auto started = std::chrono::steady_clock::now();
+  std::set<std::string> guarded;
+  for (const auto& [provider, routers] : default_rule_routers_) {
+    guarded.insert(routers.begin(), routers.end());
+  }
   control::BuildResult built =
-      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_);
+      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded);
   for (const std::string& e : built.report.errors) {
     log::error(e);
   }

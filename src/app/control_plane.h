@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,10 @@ class ControlPlane {
   ControlPlane(const config::StaticConfig& config, std::vector<std::string> entry_point_names,
                Publish publish);
 
-  // A provider's complete configuration (names not yet qualified).
-  void onProviderConfig(const std::string& provider, config::DynamicConfig cfg);
+  // A provider's complete configuration (names not yet qualified). `default_rule_routers` are
+  // the (unqualified) routers whose rule came from the provider's defaultRule.
+  void onProviderConfig(const std::string& provider, config::DynamicConfig cfg,
+                        const std::set<std::string>& default_rule_routers = {});
   // Builds and publishes from what is known now (also used for the first, internal-only one).
   void rebuild();
 
@@ -33,7 +36,8 @@ class ControlPlane {
   const config::StaticConfig& config_;
   std::vector<std::string> entry_point_names_;
   Publish publish_;
-  std::map<std::string, config::DynamicConfig> latest_;  // by provider, qualified
+  std::map<std::string, config::DynamicConfig> latest_;                // by provider, qualified
+  std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
 };
 

@@ -103,8 +103,11 @@ Result<runtime::ServerSpec> parseServerUrl(const std::string& url, int weight, b
 class Builder {
  public:
   Builder(const config::StaticConfig& st, const std::vector<std::string>& eps,
-          std::uint64_t generation)
-      : static_(st), entry_point_names_(eps), snapshot_(std::make_shared<runtime::Snapshot>()) {
+          std::uint64_t generation, const std::set<std::string>& default_rule_routers)
+      : static_(st),
+        entry_point_names_(eps),
+        default_rule_routers_(default_rule_routers),
+        snapshot_(std::make_shared<runtime::Snapshot>()) {
     snapshot_->generation = generation;
     routes_.resize(eps.size());
   }
@@ -247,6 +250,10 @@ class Builder {
       runtime::RouterSpec spec;
       spec.name = name;
       spec.service = svc->second;
+      if (default_rule_routers_.count(name) != 0) {
+        spec.from_default_rule = true;
+        spec.loop_guard_value = loopGuardValue(name);
+      }
       auto target = static_cast<std::uint32_t>(snapshot_->routers.size());
       snapshot_->routers.push_back(spec);
       std::int64_t priority = routing::httpPriority(router.priority, *rule);
@@ -359,6 +366,7 @@ class Builder {
 
   const config::StaticConfig& static_;
   const std::vector<std::string>& entry_point_names_;
+  const std::set<std::string>& default_rule_routers_;
   std::shared_ptr<runtime::Snapshot> snapshot_;
   std::vector<std::vector<HttpRoute>> routes_;
   std::unordered_map<std::string, std::uint32_t> service_index_;
@@ -369,8 +377,24 @@ class Builder {
 
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
-                          const config::DynamicConfig& merged, std::uint64_t generation) {
-  return Builder(static_config, entry_point_names, generation).run(merged);
+                          const config::DynamicConfig& merged, std::uint64_t generation,
+                          const std::set<std::string>& default_rule_routers) {
+  return Builder(static_config, entry_point_names, generation, default_rule_routers).run(merged);
+}
+
+std::string loopGuardValue(const std::string& qualified_router_name) {
+  std::uint64_t hash = 14695981039346656037ULL;  // FNV-1 64: multiply, then xor
+  for (unsigned char c : qualified_router_name) {
+    hash *= 1099511628211ULL;
+    hash ^= c;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), kHex[hash & 0xf]);
+    hash >>= 4;
+  } while (hash != 0);
+  return out;
 }
 
 }  // namespace pier::control

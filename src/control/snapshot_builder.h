@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,14 @@ struct BuildResult {
 // `entry_point_names` fixes the order of Snapshot::entry_points (the workers' indexes).
 // `merged` carries qualified names (name@provider); internal routers (ping, redirections) are
 // added here from the static configuration.
+// `default_rule_routers` are the qualified names of routers whose rule came from a provider's
+// defaultRule: they get the X-Traefik-Router loop guard (spec G.3).
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
-                          const config::DynamicConfig& merged, std::uint64_t generation);
+                          const config::DynamicConfig& merged, std::uint64_t generation,
+                          const std::set<std::string>& default_rule_routers = {});
+
+// The X-Traefik-Router value for a router: FNV-1 64-bit hash of its qualified name, in hex.
+std::string loopGuardValue(const std::string& qualified_router_name);
 
 }  // namespace pier::control

@@ -1,0 +1,54 @@
+#include "control/throttle.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <vector>
+
+using namespace pier;
+
+namespace {
+
+config::DynamicConfig withRouter(const std::string& name) {
+  config::DynamicConfig cfg;
+  cfg.http.routers[name] = config::HttpRouter{};
+  return cfg;
+}
+
+void runFor(uv_loop_t* loop, std::uint64_t ms) {
+  uv_timer_t stop{};
+  uv_timer_init(loop, &stop);
+  uv_timer_start(
+      &stop, [](uv_timer_t*) {}, ms, 0);
+  while (uv_is_active(reinterpret_cast<uv_handle_t*>(&stop))) {
+    uv_run(loop, UV_RUN_ONCE);
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop), nullptr);
+  uv_run(loop, UV_RUN_NOWAIT);
+}
+
+}  // namespace
+
+TEST_CASE("throttle: first passes at once, a burst collapses to its latest (spec I.1)") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<std::string> seen;
+  {
+    control::Throttle t(&loop, std::chrono::milliseconds(50), [&](const config::DynamicConfig& c) {
+      seen.push_back(c.http.routers.begin()->first);
+    });
+    t.push(withRouter("a"));
+    CHECK(seen == std::vector<std::string>{"a"});  // leading edge: no wait
+    t.push(withRouter("b"));
+    t.push(withRouter("c"));
+    CHECK(seen.size() == 1);
+    runFor(&loop, 120);
+    CHECK(seen == std::vector<std::string>{"a", "c"});  // trailing edge: only the latest
+    runFor(&loop, 80);
+    t.push(withRouter("d"));  // the window has closed: passes at once again
+    CHECK(seen.back() == "d");
+    t.close();
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);  // every handle closed (R9)
+}
