@@ -4,13 +4,11 @@
 
 namespace pier::core {
 
-Mailbox* Mailbox::create(uv_loop_t* loop) {
-  auto* box = new Mailbox();
-  box->async_.data = box;
-  if (uv_async_init(loop, &box->async_, &Mailbox::asyncCb) != 0) {
+Mailbox::Mailbox(uv_loop_t* loop) {
+  async_.data = this;
+  if (uv_async_init(loop, &async_, &Mailbox::asyncCb) != 0) {
     std::abort();  // only fails on fd exhaustion at start-up: nothing sensible to degrade to
   }
-  return box;
 }
 
 void Mailbox::post(Task task) {
@@ -33,15 +31,11 @@ void Mailbox::close() {
     closed_ = true;
     tasks_.clear();
   }
-  uv_close(reinterpret_cast<uv_handle_t*>(&async_), &Mailbox::closedCb);
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 
 void Mailbox::asyncCb(uv_async_t* handle) {
   static_cast<Mailbox*>(handle->data)->drain();
-}
-
-void Mailbox::closedCb(uv_handle_t* handle) {
-  delete static_cast<Mailbox*>(handle->data);
 }
 
 // uv_async_send coalesces wake-ups, so run until the queue comes back empty.

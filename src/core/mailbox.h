@@ -1,6 +1,7 @@
 // Cross-thread task queue for one libuv loop: any thread posts, the owning loop runs the tasks.
 // Thread: post() from any thread; everything else on the owning loop.
-// Lifetime: created and closed on the owning loop; the close callback frees it (close-then-delete).
+// Lifetime: owned by its Worker, which outlives the loop. close() closes the handle; the object
+// itself stays valid, so a post() racing with or following shutdown is a harmless no-op.
 #pragma once
 
 #include <uv.h>
@@ -15,18 +16,18 @@ class Mailbox {
  public:
   using Task = std::function<void()>;
 
-  // Starts watching on `loop`. The returned object is freed by close().
-  static Mailbox* create(uv_loop_t* loop);
+  explicit Mailbox(uv_loop_t* loop);
+  ~Mailbox() = default;
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
 
   // Any thread. A no-op once close() has started (the task is dropped).
   void post(Task task);
-  // Owning loop only. Pending tasks are dropped; memory is freed in the close callback.
+  // Owning loop only. Pending tasks are dropped; later posts are ignored.
   void close();
 
  private:
-  Mailbox() = default;
   static void asyncCb(uv_async_t* handle);
-  static void closedCb(uv_handle_t* handle);
   void drain();
 
   uv_async_t async_{};

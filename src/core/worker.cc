@@ -11,7 +11,7 @@ Worker::Worker(std::size_t index) : index_(index) {
   if (uv_loop_init(&loop_) != 0) {
     std::abort();
   }
-  mailbox_ = Mailbox::create(&loop_);
+  mailbox_ = std::make_unique<Mailbox>(&loop_);
 }
 
 Worker::~Worker() {

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "core/mailbox.h"
@@ -34,7 +35,7 @@ class Worker {
 
   std::size_t index_;
   uv_loop_t loop_{};
-  Mailbox* mailbox_ = nullptr;
+  std::unique_ptr<Mailbox> mailbox_;  // declared after loop_: destroyed before it
   std::thread thread_;
   std::function<void()> on_start_;
   std::function<void()> on_stop_;
