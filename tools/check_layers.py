@@ -13,7 +13,7 @@ ALLOWED = {
     "routing": {"base", "http"},
     "runtime": {"base", "http", "routing"},
     "proxy": {"base", "core", "http", "routing", "runtime"},
-    "providers": {"base", "config"},
+    "providers": {"base", "config", "routing", "http"},
     "control": {"base", "config", "routing", "runtime", "http"},
     "app": None,  # may include anything
 }

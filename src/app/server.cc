@@ -2,14 +2,21 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "app/control_plane.h"
 #include "base/log.h"
 #include "control/throttle.h"
 #include "core/worker.h"
+#include "providers/curl_multi.h"
+#include "providers/docker/container_model.h"
+#include "providers/docker/docker_provider.h"
 #include "providers/file/file_provider.h"
 #include "proxy/listener.h"
 #include "proxy/worker_context.h"
@@ -71,6 +78,10 @@ struct Runtime {
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<control::Throttle> file_throttle;
   std::unique_ptr<providers::FileProvider> file_provider;
+  std::unique_ptr<providers::CurlMulti> curl;
+  std::unique_ptr<control::Throttle> docker_throttle;
+  std::unique_ptr<providers::docker::DockerProvider> docker;
+  std::set<std::string> docker_default_rule_routers;  // from the latest Docker model
   uv_signal_t sig_term{}, sig_int{}, sig_hup{};
   uv_timer_t shutdown_timer{};
   Millis accept_grace{0};
@@ -108,6 +119,12 @@ void stopWorkersAndLoop(Runtime& rt) {
   }
   if (rt.file_throttle) {
     rt.file_throttle->close();
+  }
+  if (rt.docker) {
+    rt.docker->stop();
+  }
+  if (rt.docker_throttle) {
+    rt.docker_throttle->close();
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_term), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
@@ -203,6 +220,55 @@ bool startWorkers(Runtime& rt, std::size_t count) {
   return !failed.load();
 }
 
+std::map<std::string, std::string> processEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr) {
+      env.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
+    }
+  }
+  return env;
+}
+
+// The Docker provider (spec B.1): the engine client follows the daemon and hands over the full
+// container list; the model turns it into routers and services; the throttle paces reloads.
+// A defaultRule or constraints that does not compile keeps the provider from starting (I.2).
+bool startDockerProvider(Runtime& rt, const config::DockerProvider& dp, Millis throttle) {
+  namespace docker = providers::docker;
+  auto model = docker::DockerModel::create(docker::DockerModelSettings::fromStatic(dp));
+  if (!model) {
+    log::error("docker provider not started: " + model.error().message);
+    return false;
+  }
+  rt.curl = providers::CurlMulti::create(&rt.loop);
+  rt.docker_throttle = std::make_unique<control::Throttle>(
+      &rt.loop, throttle, [&rt](const config::DynamicConfig& cfg) {
+        rt.control->onProviderConfig("docker", cfg, rt.docker_default_rule_routers);
+      });
+  auto shared_model = std::make_shared<docker::DockerModel>(std::move(*model));
+  docker::DockerProviderOptions options;
+  options.watch = dp.watch;
+  rt.docker = std::make_unique<docker::DockerProvider>(
+      &rt.loop, *rt.curl, docker::engineSettingsFrom(dp, processEnvironment()), options,
+      [&rt, shared_model](const std::vector<docker::ContainerInfo>& containers) {
+        docker::DockerModelOutput out = shared_model->build(containers);
+        for (const auto& e : out.errors)
+          log::error("docker: " + e.text());
+        for (const auto& w : out.warnings)
+          log::warn("docker: " + w.text());
+        for (const auto& i : out.infos)
+          log::info("docker: " + i.text());
+        rt.docker_default_rule_routers = std::move(out.default_rule_routers);
+        rt.docker_throttle->push(std::move(out.config));
+      });
+  if (auto started = rt.docker->start(); !started) {
+    log::error("docker provider not started: " + started.error().message);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int runServer(const config::StaticConfig& config) {
@@ -272,6 +338,10 @@ int runServer(const config::StaticConfig& config) {
         [&rt](config::DynamicConfig cfg) { rt.file_throttle->push(std::move(cfg)); });
     rt.file_provider->start();
   }
+  if (config.providers.docker) {
+    startDockerProvider(rt, *config.providers.docker,
+                        ms(config.providers.providers_throttle_duration));
+  }
 
   uv_run(&rt.loop, UV_RUN_DEFAULT);
   for (auto& s : rt.sockets) {
@@ -279,6 +349,9 @@ int runServer(const config::StaticConfig& config) {
   }
   rt.file_provider.reset();
   rt.file_throttle.reset();
+  rt.docker.reset();
+  rt.docker_throttle.reset();
+  rt.curl.reset();
   uv_run(&rt.loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&rt.loop) != 0) {
     log::error("control loop closed with handles still open");

@@ -12,8 +12,8 @@
 namespace pier::providers::docker {
 
 struct ContainerNetwork {
-  std::string name;         // network name as Docker shows it, e.g. "myproject_default"
-  std::string ip_address;   // IPv4 address on that network ("" when none)
+  std::string name;        // network name as Docker shows it, e.g. "myproject_default"
+  std::string ip_address;  // IPv4 address on that network ("" when none)
   std::string ipv6_address;
 };
 
@@ -26,21 +26,21 @@ struct PortBinding {
 
 struct ContainerInfo {
   std::string id;
-  std::string name;              // without the leading '/'
+  std::string name;  // without the leading '/'
   std::map<std::string, std::string> labels;
   // State
-  std::string state;             // State.Status: created|running|paused|restarting|removing|exited|dead
+  std::string state;  // State.Status: created|running|paused|restarting|removing|exited|dead
   bool running = false;
   bool paused = false;
-  std::string health;            // "" (no healthcheck) | starting | healthy | unhealthy
+  std::string health;  // "" (no healthcheck) | starting | healthy | unhealthy
   // Networking
-  std::string network_mode;      // "bridge", "host", "none", "container:<id>", "<network name>"
+  std::string network_mode;  // "bridge", "host", "none", "container:<id>", "<network name>"
   std::vector<ContainerNetwork> networks;  // in the API's order (a JSON object, so by name)
   std::vector<PortBinding> ports;          // exposed ports (Config.ExposedPorts + bindings)
-  std::string hostname;          // Config.Hostname
+  std::string hostname;                    // Config.Hostname
   // Compose / Swarm facts
-  std::string compose_project;   // label com.docker.compose.project
-  std::string compose_service;   // label com.docker.compose.service
+  std::string compose_project;  // label com.docker.compose.project
+  std::string compose_service;  // label com.docker.compose.service
 };
 
 }  // namespace pier::providers::docker
