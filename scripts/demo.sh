@@ -25,6 +25,11 @@ start_backend demo-a 9101
 start_backend demo-b 9102
 cp examples/demo/dynamic.yml "$work/dynamic.yml"
 sed "s#@DYNAMIC@#$work/dynamic.yml#" examples/demo/pier.yml >"$work/pier.yml"
+if [[ -S /var/run/docker.sock ]]; then
+  # A Docker engine is here: also route containers that opt in with traefik.enable=true.
+  printf '  docker:\n    exposedByDefault: false\n' >>"$work/pier.yml"
+  docker_note="  docker run -d --label traefik.enable=true --label 'traefik.http.routers.x.rule=Host(\`x.localhost\`)' <image>  -> routed on :8000"
+fi
 build-release/src/app/pier --configfile="$work/pier.yml" &
 pids+=($!)
 
@@ -38,6 +43,7 @@ echo "  curl -H 'Host: demo.localhost' http://127.0.0.1:8000/hello   -> round-ro
 echo "  curl http://127.0.0.1:8000/api/x                             -> PathPrefix(/api) router"
 echo "  curl http://127.0.0.1:8081/ping                              -> OK"
 echo "  edit $work/dynamic.yml: changes apply without a restart"
+[[ -n "${docker_note:-}" ]] && echo "$docker_note"
 echo
 curl -sS -H 'Host: demo.localhost' http://127.0.0.1:8000/hello | head -c 300; echo
 wait "${pids[-1]}"
