@@ -62,6 +62,19 @@ Result<proxy::EntryPointSettings> settingsFor(std::size_t index, const std::stri
   s.encode_query_semicolons = ep.http.encode_query_semicolons;
   s.keep_alive_max_requests =
       static_cast<std::uint64_t>(std::max(0, ep.transport.keep_alive_max_requests));
+  s.keep_alive_max_time = ms(ep.transport.keep_alive_max_time);
+  const std::string& underscore = ep.http.underscore_headers_strategy;
+  s.underscore_headers = underscore == "delete"   ? proxy::UnderscoreHeaders::Delete
+                         : underscore == "reject" ? proxy::UnderscoreHeaders::Reject
+                                                  : proxy::UnderscoreHeaders::Keep;
+  const config::EncodedCharacters& enc = ep.http.encoded_characters;
+  s.encoded.slash = enc.allow_encoded_slash;
+  s.encoded.back_slash = enc.allow_encoded_back_slash;
+  s.encoded.null_character = enc.allow_encoded_null_character;
+  s.encoded.semicolon = enc.allow_encoded_semicolon;
+  s.encoded.percent = enc.allow_encoded_percent;
+  s.encoded.question_mark = enc.allow_encoded_question_mark;
+  s.encoded.hash = enc.allow_encoded_hash;
   return s;
 }
 

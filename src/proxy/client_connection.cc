@@ -190,8 +190,9 @@ void ClientConnection::onRequestHead(http::RequestHead&& head, const http::BodyI
   ex_.upgrade = body.upgrade;
   ++requests_served_;
   if (!body.keep_alive ||
-      (ep_.keep_alive_max_requests > 0 && requests_served_ >= ep_.keep_alive_max_requests)) {
-    close_after_ = true;
+      (ep_.keep_alive_max_requests > 0 && requests_served_ >= ep_.keep_alive_max_requests) ||
+      (ep_.keep_alive_max_time.count() > 0 && Clock::now() - born_ >= ep_.keep_alive_max_time)) {
+    close_after_ = true;  // this response says Connection: close (spec A.7 keepAliveMax*)
   }
   // Between the end of the head and the end of the response only writeTimeout applies; the
   // body must still arrive within readTimeout of the start.

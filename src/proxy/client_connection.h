@@ -117,6 +117,7 @@ class ClientConnection final : public TcpConnection,
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;
+  Clock::time_point born_ = Clock::now();
   Clock::time_point deadline_{};  // current read/idle/write deadline; zero = none
   bool in_feed_ = false;          // re-entrancy guard: feed() is on the stack
   bool exchange_done_ = false;    // set inside feed(), handled when it unwinds

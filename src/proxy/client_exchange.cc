@@ -1,6 +1,7 @@
 // The exchange half of ClientConnection: routing, the upstream request, and relaying the
 // response (see client_connection.h).
 #include "base/log.h"
+#include "base/strings.h"
 #include "http/forwarded.h"
 #include "http/hop_by_hop.h"
 #include "http/serializer.h"
@@ -28,11 +29,71 @@ std::string hostHeaderValue(const http::RequestHead& head) {
   return host != nullptr ? *host : std::string();
 }
 
+// spec A.7 http.encodedCharacters: a disallowed encoding anywhere in the raw path is a 400.
+bool encodedCharactersAllowed(std::string_view target, const EncodedCharacterPolicy& policy) {
+  if (policy.allowsAll()) {
+    return true;
+  }
+  std::string_view path = target.substr(0, target.find('?'));
+  for (std::size_t i = 0; i + 2 < path.size(); ++i) {
+    if (path[i] != '%') {
+      continue;
+    }
+    char hi = path[i + 1];
+    char lo = base::asciiUpper(path[i + 2]);
+    bool ok = true;
+    if (hi == '2' && lo == 'F')
+      ok = policy.slash;
+    if (hi == '5' && lo == 'C')
+      ok = policy.back_slash;
+    if (hi == '0' && lo == '0')
+      ok = policy.null_character;
+    if (hi == '3' && lo == 'B')
+      ok = policy.semicolon;
+    if (hi == '2' && lo == '5')
+      ok = policy.percent;
+    if (hi == '3' && lo == 'F')
+      ok = policy.question_mark;
+    if (hi == '2' && lo == '3')
+      ok = policy.hash;
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// spec A.7 http.underscoreHeadersStrategy; returns false when the request must be rejected.
+bool applyUnderscorePolicy(http::HeaderMap& headers, UnderscoreHeaders policy) {
+  if (policy == UnderscoreHeaders::Keep) {
+    return true;
+  }
+  auto& fields = headers.fields();
+  bool any = false;
+  for (const auto& f : fields) {
+    any = any || f.name.find('_') != std::string::npos;
+  }
+  if (!any) {
+    return true;
+  }
+  if (policy == UnderscoreHeaders::Reject) {
+    return false;
+  }
+  std::erase_if(fields,
+                [](const http::HeaderField& f) { return f.name.find('_') != std::string::npos; });
+  return true;
+}
+
 }  // namespace
 
 bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::BodyInfo& body) {
   if (head.method == "CONNECT") {
     answerLocally(renderLocalReply(LocalReply::NotImplemented, true, false), true);
+    return false;
+  }
+  if (!applyUnderscorePolicy(head.headers, ep_.underscore_headers) ||
+      !encodedCharactersAllowed(head.target, ep_.encoded)) {
+    answerLocally(renderLocalReply(LocalReply::BadRequest, true, ex_.head_request), true);
     return false;
   }
   auto target = http::normalizeTarget(head.target, ep_.sanitize_path, ep_.encode_query_semicolons);

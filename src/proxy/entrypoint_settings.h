@@ -12,6 +12,22 @@ namespace pier::proxy {
 
 using Millis = std::chrono::milliseconds;
 
+enum class UnderscoreHeaders : std::uint8_t { Keep, Delete, Reject };
+
+// http.encodedCharacters (spec A.7): which percent-encoded characters a raw path may carry.
+struct EncodedCharacterPolicy {
+  bool slash = true;           // %2F
+  bool back_slash = true;      // %5C
+  bool null_character = true;  // %00
+  bool semicolon = true;       // %3B
+  bool percent = true;         // %25
+  bool question_mark = true;   // %3F
+  bool hash = true;            // %23
+  bool allowsAll() const {
+    return slash && back_slash && null_character && semicolon && percent && question_mark && hash;
+  }
+};
+
 struct EntryPointSettings {
   std::size_t index = 0;
   std::string name;
@@ -23,6 +39,9 @@ struct EntryPointSettings {
   bool sanitize_path = true;
   bool encode_query_semicolons = false;
   std::uint64_t keep_alive_max_requests = 0;  // 0 = unlimited
+  Millis keep_alive_max_time{0};              // 0 = unlimited
+  UnderscoreHeaders underscore_headers = UnderscoreHeaders::Keep;
+  EncodedCharacterPolicy encoded;
 };
 
 }  // namespace pier::proxy
