@@ -15,7 +15,9 @@ from harness import lb, router
 from rawhttp import backend_view, build_request
 
 SIZE = int(os.environ.get("PIER_LARGE_BODY_MIB", "2048")) << 20
-RSS_LIMIT_KIB = 64 * 1024
+# ASan keeps freed memory in quarantine (hundreds of MiB), so RSS says nothing about buffering
+# there; the sanitizer build checks correctness of the streamed bytes only.
+RSS_LIMIT_KIB = 64 * 1024 if os.environ.get("PIER_SANITIZED") != "1" else 1 << 40
 PATTERN = b"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+/"
 
 
