@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/healthcheck.h"
 #include "app/server.h"
 #include "base/log.h"
 #include "config/static_loader.h"
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   if (!args.empty() && (args[0] == "version" || args[0] == "--version")) {
     return printVersion();
   }
-  if (!args.empty() && (args[0] == "run")) {
+  bool healthcheck = !args.empty() && args[0] == "healthcheck";
+  if (!args.empty() && (args[0] == "run" || healthcheck)) {
     args.erase(args.begin());
   }
   auto loaded = pier::config::loadStaticConfig(args, environment());
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const pier::config::StaticConfig& config = loaded->config;
+  if (healthcheck) {
+    return pier::app::runHealthcheck(config);
+  }
   pier::config::Log log_settings = config.effectiveLog();
   pier::log::Level level = pier::log::Level::Error;
   pier::log::parseLevel(log_settings.level, level);
