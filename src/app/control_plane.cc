@@ -15,13 +15,18 @@ ControlPlane::ControlPlane(const config::StaticConfig& config,
 void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg,
                                     const std::set<std::string>& default_rule_routers) {
   config::qualifyNames(cfg, provider);
-  std::set<std::string>& guarded = default_rule_routers_[provider];
-  guarded.clear();
+  std::set<std::string> guarded;
   for (const std::string& r : default_rule_routers) {
     guarded.insert(r.find('@') == std::string::npos ? r + "@" + provider : r);
   }
-  // TODO(lead): skip configurations identical to the provider's previous one (spec I.1 step
-  // 3, I1.8) once the model has equality; rebuilding is correct, only not free (#2).
+  auto it = latest_.find(provider);
+  if (it != latest_.end() && it->second == cfg && default_rule_routers_[provider] == guarded) {
+    // spec I.1 step 3 / I1.8: an identical configuration is not applied again (a container
+    // without labels starting, a file saved unchanged).
+    log::debug("provider " + provider + ": configuration unchanged, not reloading");
+    return;
+  }
+  default_rule_routers_[provider] = std::move(guarded);
   latest_[provider] = std::move(cfg);
   rebuild();
 }

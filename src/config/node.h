@@ -56,6 +56,12 @@ class Node {
   /// Debug/test rendering: `{a: {b: "1"}, l: ["x"]}` (order as stored).
   std::string toString() const;
 
+  // Same content; where the values came from does not count.
+  bool operator==(const Node& o) const {
+    return kind_ == o.kind_ && values_ == o.values_ && children_ == o.children_ &&
+           items_ == o.items_;
+  }
+
  private:
   Kind kind_ = Kind::Null;
   std::vector<std::string> values_;

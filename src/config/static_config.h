@@ -18,6 +18,7 @@ namespace pier::config {
 using Duration = std::chrono::nanoseconds;
 
 struct TlsDomain {
+  bool operator==(const TlsDomain&) const = default;
   std::string main;
   std::vector<std::string> sans;
 };
@@ -247,6 +248,7 @@ struct AccessLog {
 };
 
 struct ForwardingTimeouts {
+  bool operator==(const ForwardingTimeouts&) const = default;
   Duration dial_timeout = std::chrono::seconds(30);
   Duration response_header_timeout = std::chrono::seconds(0);
   Duration idle_conn_timeout = std::chrono::seconds(90);

@@ -26,11 +26,16 @@ void Throttle::push(config::DynamicConfig next) {
   if (timer_ == nullptr) {
     return;
   }
+  const std::optional<config::DynamicConfig>& latest = pending_ ? pending_ : last_emitted_;
+  if (latest && *latest == next) {
+    return;
+  }
   if (window_open_) {
     pending_ = std::move(next);  // latest wins
     return;
   }
   emit_(next);
+  last_emitted_ = std::move(next);
   if (window_.count() > 0) {
     window_open_ = true;
     uv_timer_start(timer_, &Throttle::timerCb, static_cast<std::uint64_t>(window_.count()), 0);

@@ -24,6 +24,8 @@ class Throttle {
   Throttle(const Throttle&) = delete;
   Throttle& operator=(const Throttle&) = delete;
 
+  // A configuration equal to the latest one seen (emitted or pending) is dropped here, so it
+  // neither reloads nor opens a throttle window that would delay the next real change.
   void push(config::DynamicConfig next);
   void close();
 
@@ -35,6 +37,7 @@ class Throttle {
   std::chrono::milliseconds window_;
   Emit emit_;
   std::optional<config::DynamicConfig> pending_;
+  std::optional<config::DynamicConfig> last_emitted_;
   bool window_open_ = false;
 };
 

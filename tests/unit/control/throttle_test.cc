@@ -52,3 +52,27 @@ TEST_CASE("throttle: first passes at once, a burst collapses to its latest (spec
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);  // every handle closed (R9)
 }
+
+TEST_CASE("throttle: an unchanged configuration neither emits nor opens a window (spec I1.8)") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int emitted = 0;
+  {
+    control::Throttle t(&loop, std::chrono::milliseconds(50),
+                        [&](const config::DynamicConfig&) { ++emitted; });
+    t.push(withRouter("a"));
+    CHECK(emitted == 1);
+    runFor(&loop, 80);        // the window closes
+    t.push(withRouter("a"));  // identical: dropped, no window opened
+    CHECK(emitted == 1);
+    t.push(withRouter("b"));  // a real change right after still applies at once
+    CHECK(emitted == 2);
+    t.push(withRouter("c"));
+    t.push(withRouter("b"));  // back to what was applied: nothing left to do at window end
+    runFor(&loop, 80);
+    CHECK(emitted == 2);
+    t.close();
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
