@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace pier::app {
@@ -21,9 +23,52 @@ std::string pingUrl(const config::ListenAddress& address) {
   return "http://" + host + ":" + std::to_string(address.port) + "/ping";
 }
 
+std::vector<std::string> readNulSeparated(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == '\0') {
+      out.push_back(all.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-int runHealthcheck(const config::StaticConfig& config) {
+std::optional<Invocation> runningProxyInvocation(int pid) {
+  std::string base = "/proc/" + std::to_string(pid) + "/";
+  std::vector<std::string> argv = readNulSeparated(base + "cmdline");
+  if (argv.empty()) {
+    return std::nullopt;
+  }
+  std::string exe =
+      argv[0].substr(argv[0].rfind('/') == std::string::npos ? 0 : argv[0].rfind('/') + 1);
+  if (exe != "pier" && exe != "traefik") {
+    return std::nullopt;
+  }
+  Invocation inv;
+  inv.args.assign(argv.begin() + 1, argv.end());
+  if (!inv.args.empty() && inv.args[0] == "run") {
+    inv.args.erase(inv.args.begin());
+  }
+  for (const std::string& kv : readNulSeparated(base + "environ")) {
+    std::size_t eq = kv.find('=');
+    if (eq != std::string::npos) {
+      inv.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  }
+  return inv;
+}
+
+int runHealthcheck(const config::StaticConfig& config, bool ping_optional) {
+  if (!config.ping && ping_optional) {
+    std::printf("OK: the proxy is running (ping is not enabled; enable it for a real check)\n");
+    return 0;
+  }
   if (!config.ping) {
     std::printf("Please enable `ping` to use health check.\n");
     return 1;

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -56,14 +57,26 @@ int main(int argc, char** argv) {
   if (!args.empty() && (args[0] == "run" || healthcheck)) {
     args.erase(args.begin());
   }
-  auto loaded = pier::config::loadStaticConfig(args, environment());
+  auto env = environment();
+  bool borrowed = false;
+  if (healthcheck && args.empty()) {
+    // The image's HEALTHCHECK runs `traefik healthcheck` with no flags: check the proxy the
+    // container runs, configured as it was started (PIER_HEALTHCHECK_PID: tests).
+    const char* pid = std::getenv("PIER_HEALTHCHECK_PID");
+    if (auto running = pier::app::runningProxyInvocation(pid != nullptr ? std::atoi(pid) : 1)) {
+      args = std::move(running->args);
+      env = std::move(running->env);
+      borrowed = true;
+    }
+  }
+  auto loaded = pier::config::loadStaticConfig(args, env);
   if (!loaded) {
     std::fprintf(stderr, "pier: configuration error: %s\n", loaded.error().message.c_str());
     return 2;
   }
   const pier::config::StaticConfig& config = loaded->config;
   if (healthcheck) {
-    return pier::app::runHealthcheck(config);
+    return pier::app::runHealthcheck(config, borrowed);
   }
   pier::config::Log log_settings = config.effectiveLog();
   pier::log::Level level = pier::log::Level::Error;

@@ -69,10 +69,9 @@ FROM scratch
 COPY rootfs/ /
 ENV PATH=/usr/local/bin:/usr/bin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 EXPOSE 80
-# TODO(healthcheck issue): HEALTHCHECK CMD ["traefik", "healthcheck", "--ping"] once
-# `pier healthcheck` exists. No HEALTHCHECK here: /ping's entry point depends on the flags, so a
-# fixed probe would mark correctly configured containers unhealthy. Compose files set their own
-# (see examples/docker-compose.yml).
+# No flags: checks the proxy running as PID 1 with the flags it was started with (see
+# src/app/healthcheck.h); compose files may still set their own.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=10s CMD ["traefik", "healthcheck"]
 ENTRYPOINT ["/entrypoint.sh"]
 CMD ["traefik"]
 DOCKERFILE
