@@ -2,6 +2,7 @@
 //   0  clean shutdown      1  start-up failure (port busy, ...)      2  bad configuration
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +49,10 @@ void tuneAllocator() {
 }
 
 int main(int argc, char** argv) {
+  // A write to a peer that already closed must fail with EPIPE on that one connection, not
+  // kill the process: the default SIGPIPE action terminated Pier silently when a backend that
+  // had been frozen (docker pause) answered a client that had given up. Set before any thread.
+  std::signal(SIGPIPE, SIG_IGN);
   tuneAllocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "version" || args[0] == "--version")) {

@@ -23,7 +23,10 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     if rep.failed:
         for p in getattr(item, "_piers", []):
-            rep.sections.append((f"pier log ({p.workdir})", p.log_text()[-20000:] or "<empty>"))
+            # A pier that died on its own says how: a signal leaves no line in its log.
+            code = p.proc.poll() if p.proc is not None else None
+            died = "" if code is None else f" (exited by itself with status {code})"
+            rep.sections.append((f"pier log ({p.workdir}){died}", p.log_text()[-20000:] or "<empty>"))
         for b in getattr(item, "_backends", []):
             text = b.log_text()
             if text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import harness
 import rawhttp
 from harness import lb, router
@@ -87,3 +89,17 @@ def test_bad_percent_encoding_400(pier_factory, backend):
     assert p.get("/a%2").status == 400
     assert p.get("/a%zz").status == 400
     assert backend.requests_seen() == []
+
+
+def test_backend_answering_a_client_that_left_does_not_kill_pier(pier_factory, backend):
+    """The client gives up while the backend is still thinking; the late response then meets a
+    closed socket (EPIPE). Only that exchange may end: before SIGPIPE was ignored, the whole
+    process died silently here (found through `docker pause`)."""
+    p = pier_factory(dynamic=harness.dynamic({"r": router("PathPrefix(`/`)", "s")}, {"s": lb(backend)}))
+    for _ in range(3):
+        with p.client(timeout=0.2) as c:
+            c.send(b"GET /late?delay_ms=600&size=4000000 HTTP/1.1\r\nHost: a\r\n\r\n")
+            time.sleep(0.1)
+    time.sleep(1.5)  # every late response has been written into a closed socket by now
+    assert p.running(), f"pier exited with {p.proc.poll()}"
+    assert p.get("/ok").status == 200

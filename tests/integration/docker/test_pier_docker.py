@@ -309,11 +309,6 @@ def test_health_starting_healthy_unhealthy(engine, res, pier_factory):
     wait_routed(p, "h.e2e", "health", timeout=20)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Pier bug under investigation (#3 follow-up): in one of two CI runs pier exited silently "
-    "right after applying the configuration that removed the paused container's router "
-    "(last log line: 'configuration generation 4 built'); the next request was refused. "
-    "Not reproduced yet; see docs/progress.md."))
 def test_pause_unpause_stop_start(engine, res, pier_factory):
     name = f"{PREFIX}life"
     res.run(name, image_args=backend_args("life"),
