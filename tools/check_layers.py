@@ -10,11 +10,17 @@ ALLOWED = {
     "core": {"base"},
     "config": {"base"},
     "http": {"base"},
+    # wolfSSL wrappers; reads TLS settings from the dynamic model headers only.
+    "tls": {"base", "config"},
     "routing": {"base", "http"},
-    "runtime": {"base", "http", "routing"},
-    "proxy": {"base", "core", "http", "routing", "runtime"},
-    "providers": {"base", "config", "routing", "http"},
-    "control": {"base", "config", "routing", "runtime", "http"},
+    # Request/response transformers; options arrive as the model's config::Node.
+    "middleware": {"base", "http", "config", "routing"},
+    "runtime": {"base", "http", "routing", "tls", "middleware"},
+    "observability": {"base", "core", "http", "routing", "runtime"},
+    "proxy": {"base", "core", "http", "routing", "runtime", "tls", "middleware", "observability"},
+    "providers": {"base", "config", "routing", "http", "tls"},
+    "control": {"base", "config", "routing", "runtime", "http", "tls", "middleware",
+                "observability"},
     "app": None,  # may include anything
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
