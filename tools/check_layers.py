@@ -10,6 +10,8 @@ ALLOWED = {
     "core": {"base"},
     "config": {"base"},
     "http": {"base"},
+    # Byte-level protocol pieces read before any session exists (ClientHello peek, PROXY).
+    "net": {"base"},
     # wolfSSL wrappers; reads TLS settings from the dynamic model headers only.
     "tls": {"base", "config"},
     "routing": {"base", "http"},
@@ -17,7 +19,7 @@ ALLOWED = {
     "middleware": {"base", "http", "config", "routing"},
     "runtime": {"base", "http", "routing", "tls", "middleware"},
     "observability": {"base", "core", "http", "routing", "runtime"},
-    "proxy": {"base", "core", "http", "routing", "runtime", "tls", "middleware", "observability"},
+    "proxy": {"base", "core", "http", "net", "routing", "runtime", "tls", "middleware", "observability"},
     "providers": {"base", "config", "routing", "http", "tls"},
     "control": {"base", "config", "routing", "runtime", "http", "tls", "middleware",
                 "observability"},
