@@ -16,6 +16,13 @@ void qualifyRef(std::string& ref, const std::string& provider) {
   ref = qualified(ref, provider);
 }
 
+// A router's `tls.options` reference: "default" (or none) means the shared default options.
+void qualifyTlsOptionsRef(std::string& ref, const std::string& provider) {
+  if (!ref.empty() && ref != "default") {
+    ref = qualified(ref, provider);
+  }
+}
+
 void qualifyRefs(std::vector<std::string>& refs, const std::string& provider) {
   for (std::string& r : refs) {
     qualifyRef(r, provider);
@@ -49,6 +56,9 @@ void qualifyNames(DynamicConfig& cfg, const std::string& p) {
   requalifyMap(cfg.http.routers, p, [&](HttpRouter& r) {
     qualifyRef(r.service, p);
     qualifyRefs(r.middlewares, p);
+    if (r.tls) {
+      qualifyTlsOptionsRef(r.tls->options, p);
+    }
   });
   requalifyMap(cfg.http.services, p, [&](HttpService& s) {
     if (s.load_balancer) {
@@ -75,6 +85,9 @@ void qualifyNames(DynamicConfig& cfg, const std::string& p) {
   requalifyMap(cfg.tcp.routers, p, [&](TcpRouter& r) {
     qualifyRef(r.service, p);
     qualifyRefs(r.middlewares, p);
+    if (r.tls) {
+      qualifyTlsOptionsRef(r.tls->options, p);
+    }
   });
   requalifyMap(cfg.tcp.services, p, [&](TcpService& s) {
     if (s.load_balancer) {
@@ -87,6 +100,13 @@ void qualifyNames(DynamicConfig& cfg, const std::string& p) {
   });
   requalifyMap(cfg.tcp.middlewares, p, [](Middleware&) {});
   requalifyMap(cfg.tcp.servers_transports, p, [](TcpServersTransport&) {});
+  // TLS options named "default" are shared by every provider (spec F.2); the others are
+  // qualified like routers.
+  std::map<std::string, TlsOptions> options;
+  for (auto& [name, opt] : cfg.tls.options) {
+    options.emplace(name == "default" ? name : qualified(name, p), std::move(opt));
+  }
+  cfg.tls.options = std::move(options);
   requalifyMap(cfg.udp.routers, p, [&](UdpRouter& r) { qualifyRef(r.service, p); });
   requalifyMap(cfg.udp.services, p, [&](UdpService& s) {
     if (s.weighted) {

@@ -1,6 +1,8 @@
 #include "control/snapshot_builder.h"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "base/strings.h"
@@ -100,6 +102,32 @@ Result<runtime::ServerSpec> parseServerUrl(const std::string& url, int weight, b
   return s;
 }
 
+// A TCP server address `host:port` or `[v6]:port` (spec D.6).
+Result<runtime::TcpServerSpec> parseTcpAddress(const std::string& address) {
+  runtime::TcpServerSpec s;
+  s.address = address;
+  std::string_view host = address;
+  std::string_view port;
+  if (!address.empty() && address.front() == '[') {
+    std::size_t close = address.find(']');
+    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':') {
+      return fail(Error::config("server address \"" + address + "\": expected [ipv6]:port"));
+    }
+    host = std::string_view(address).substr(1, close - 1);
+    port = std::string_view(address).substr(close + 2);
+  } else if (std::size_t colon = address.rfind(':'); colon != std::string::npos) {
+    host = std::string_view(address).substr(0, colon);
+    port = std::string_view(address).substr(colon + 1);
+  }
+  long long p = 0;
+  if (host.empty() || port.empty() || !base::parseInt64(port, p) || p <= 0 || p > 65535) {
+    return fail(Error::config("server address \"" + address + "\": expected host:port"));
+  }
+  s.host = std::string(host);
+  s.port = static_cast<std::uint16_t>(p);
+  return s;
+}
+
 class Builder {
  public:
   Builder(const config::StaticConfig& st, const std::vector<std::string>& eps,
@@ -110,25 +138,30 @@ class Builder {
         snapshot_(std::make_shared<runtime::Snapshot>()) {
     snapshot_->generation = generation;
     routes_.resize(eps.size());
+    https_routes_.resize(eps.size());
+    https_domains_.resize(eps.size());
+    tcp_routes_.resize(eps.size());
+    tcp_tls_routes_.resize(eps.size());
   }
 
   BuildResult run(const config::DynamicConfig& merged) {
     buildServices(merged);
     buildRouters(merged);
     addInternalRouters();
+    buildTcpServices(merged);
+    buildTcpRouters(merged);
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       runtime::EntryPointRoutes ep;
       ep.name = entry_point_names_[i];
       ep.http = routing::HttpRouteTable::build(std::move(routes_[i]));
-      for (const routing::RouteTie& tie : ep.http.ties()) {
-        std::string names;
-        for (const std::string& n : tie.names) {
-          names += (names.empty() ? "" : ", ") + n;
-        }
-        report_.warnings.push_back("entry point " + ep.name + ": routers " + names +
-                                   " have the same priority " + std::to_string(tie.priority) +
-                                   "; they are tried in name order");
-      }
+      ep.https = routing::HttpRouteTable::build(std::move(https_routes_[i]));
+      ep.tcp = routing::TcpRouteTable::build(std::move(tcp_routes_[i]));
+      ep.tcp_tls = routing::TcpRouteTable::build(std::move(tcp_tls_routes_[i]));
+      resolveHttpsOptions(i, ep);
+      warnTies(ep.name, ep.http.ties());
+      warnTies(ep.name, ep.https.ties());
+      warnTies(ep.name, ep.tcp.ties());
+      warnTies(ep.name, ep.tcp_tls.ties());
       snapshot_->entry_points.push_back(std::move(ep));
     }
     return BuildResult{snapshot_, std::move(report_)};
@@ -202,12 +235,6 @@ class Builder {
 
   void buildRouters(const config::DynamicConfig& merged) {
     for (const auto& [name, router] : merged.http.routers) {
-      if (router.tls) {
-        // TLS routers answer only on the HTTPS table (spec C.4), which the TLS issue adds.
-        report_.errors.push_back("router " + name +
-                                 ": TLS routers are not supported yet (see docs/differences.md)");
-        continue;
-      }
       if (!middlewaresUsable(name, router.middlewares, merged)) {
         continue;
       }
@@ -254,11 +281,240 @@ class Builder {
         spec.from_default_rule = true;
         spec.loop_guard_value = loopGuardValue(name);
       }
-      auto target = static_cast<std::uint32_t>(snapshot_->routers.size());
-      snapshot_->routers.push_back(spec);
       std::int64_t priority = routing::httpPriority(router.priority, *rule);
+      std::vector<std::string> domains = routing::hostDomains(*rule);
+      // One RouterSpec per distinct TLS setting: an entry point's http.tls gives TLS to the
+      // routers that have none of their own (Traefik's entry-point model, spec F.3).
+      std::map<std::string, std::uint32_t> target_by_tls;  // "" = plain HTTP
       for (std::size_t ep : eps) {
-        routes_[ep].push_back(HttpRoute{name, priority, providerRank(name), *rule, target});
+        const auto& ep_http = static_.entry_points.at(entry_point_names_[ep]).http;
+        std::optional<std::string> tls_options;
+        if (router.tls) {
+          tls_options = router.tls->options.empty() ? "default" : router.tls->options;
+        } else if (ep_http.tls) {
+          tls_options = ep_http.tls->options.empty() ? "default" : ep_http.tls->options;
+        }
+        std::string key = tls_options ? "tls:" + *tls_options : "";
+        auto [it, fresh] = target_by_tls.emplace(key, 0);
+        if (fresh) {
+          runtime::RouterSpec copy = spec;
+          copy.tls_options = tls_options.value_or("");
+          it->second = static_cast<std::uint32_t>(snapshot_->routers.size());
+          snapshot_->routers.push_back(std::move(copy));
+        }
+        HttpRoute route{name, priority, providerRank(name), *rule, it->second};
+        if (tls_options) {
+          https_routes_[ep].push_back(std::move(route));
+          https_domains_[ep].push_back(HttpsDomains{name, it->second, domains});
+        } else {
+          routes_[ep].push_back(std::move(route));
+        }
+      }
+    }
+  }
+
+  void warnTies(const std::string& ep, const std::vector<routing::RouteTie>& ties) {
+    for (const routing::RouteTie& tie : ties) {
+      std::string names;
+      for (const std::string& n : tie.names) {
+        names += (names.empty() ? "" : ", ") + n;
+      }
+      report_.warnings.push_back("entry point " + ep + ": routers " + names +
+                                 " have the same priority " + std::to_string(tie.priority) +
+                                 "; they are tried in name order");
+    }
+  }
+
+  // spec F.4: each Host domain of a TLS router selects that router's options at handshake
+  // time. A domain claimed by routers with different options falls back to "default" for all
+  // of them on this entry point; options that do not exist disable the router.
+  void resolveHttpsOptions(std::size_t ep_index, runtime::EntryPointRoutes& ep) {
+    std::map<std::string, std::set<std::string>> options_by_domain;
+    std::map<std::string, std::vector<std::string>> routers_by_domain;
+    for (const HttpsDomains& r : https_domains_[ep_index]) {
+      const std::string& opts = snapshot_->routers[r.target].tls_options;
+      if (r.domains.empty()) {
+        ep.https_catch_all = true;
+        if (opts != "default") {
+          report_.warnings.push_back("router " + r.router +
+                                     ": no domain found in its rule, so "
+                                     "the TLS options \"" +
+                                     opts +
+                                     "\" cannot be applied; "
+                                     "connections use the default options");
+          snapshot_->routers[r.target].tls_options = "default";
+        }
+      }
+      for (const std::string& d : r.domains) {
+        options_by_domain[d].insert(opts);
+        routers_by_domain[d].push_back(r.router);
+      }
+    }
+    for (const auto& [domain, opts] : options_by_domain) {
+      std::string chosen = *opts.begin();
+      if (opts.size() > 1) {
+        std::string names;
+        for (const std::string& n : routers_by_domain[domain]) {
+          names += (names.empty() ? "" : ", ") + n;
+        }
+        report_.errors.push_back("entry point " + ep.name + ": host " + domain +
+                                 " is served by routers with different TLS options (" + names +
+                                 "); the default options are used for it");
+        chosen = "default";
+        for (const HttpsDomains& r : https_domains_[ep_index]) {
+          for (const std::string& d : r.domains) {
+            if (d == domain) {
+              snapshot_->routers[r.target].tls_options = "default";
+            }
+          }
+        }
+      }
+      if (domain.size() > 2 && domain[0] == '*' && domain[1] == '.') {
+        ep.https_wildcard.insert(domain.substr(1));
+        ep.https_options.wildcard[domain.substr(1)] = chosen;
+      } else {
+        ep.https_exact.insert(domain);
+        ep.https_options.exact[domain] = chosen;
+      }
+    }
+  }
+
+  void buildTcpServices(const config::DynamicConfig& merged) {
+    for (const auto& [name, svc] : merged.tcp.services) {
+      if (int(svc.load_balancer.has_value()) + int(svc.weighted.has_value()) != 1) {
+        report_.errors.push_back("TCP service " + name +
+                                 ": a TCP service needs exactly one type (loadBalancer or "
+                                 "weighted)");
+        continue;
+      }
+      if (!svc.load_balancer) {
+        report_.errors.push_back("TCP service " + name +
+                                 ": weighted TCP services are not supported yet");
+        continue;
+      }
+      const config::TcpLoadBalancer& lb = *svc.load_balancer;
+      runtime::TcpServiceSpec spec;
+      spec.name = name;
+      config::TcpServersTransport transport;
+      if (!lb.servers_transport.empty()) {
+        auto it = merged.tcp.servers_transports.find(lb.servers_transport);
+        if (it == merged.tcp.servers_transports.end()) {
+          report_.errors.push_back("TCP service " + name + ": serversTransport \"" +
+                                   lb.servers_transport + "\" does not exist");
+          continue;
+        }
+        transport = it->second;
+      }
+      auto ms = [](config::Duration d) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+      };
+      spec.dial_timeout = ms(transport.dial_timeout);
+      spec.termination_delay = ms(lb.termination_delay.value_or(transport.termination_delay));
+      if (lb.proxy_protocol) {
+        spec.proxy_protocol_version = lb.proxy_protocol->version;
+      } else if (transport.proxy_protocol) {
+        spec.proxy_protocol_version = transport.proxy_protocol->version;
+      }
+      if (spec.proxy_protocol_version != 0 && spec.proxy_protocol_version != 1 &&
+          spec.proxy_protocol_version != 2) {
+        report_.errors.push_back("TCP service " + name +
+                                 ": proxyProtocol.version must be 1 or "
+                                 "2, not " +
+                                 std::to_string(spec.proxy_protocol_version));
+        continue;
+      }
+      bool ok = true;
+      for (const config::TcpServer& server : lb.servers) {
+        if (server.weight <= 0) {
+          continue;
+        }
+        auto parsed = parseTcpAddress(server.address);
+        if (!parsed) {
+          report_.errors.push_back("TCP service " + name + ": " + parsed.error().message);
+          ok = false;
+          break;
+        }
+        parsed->weight = server.weight;
+        parsed->tls = server.tls;
+        if (server.tls) {
+          report_.errors.push_back("TCP service " + name + ": server " + server.address +
+                                   ": TLS to TCP servers is not supported yet");
+          ok = false;
+          break;
+        }
+        spec.servers.push_back(std::move(*parsed));
+      }
+      if (ok) {
+        tcp_service_index_[name] = static_cast<std::uint32_t>(snapshot_->tcp_services.size());
+        snapshot_->tcp_services.push_back(std::move(spec));
+      }
+    }
+  }
+
+  void buildTcpRouters(const config::DynamicConfig& merged) {
+    for (const auto& [name, router] : merged.tcp.routers) {
+      if (!router.middlewares.empty()) {
+        report_.errors.push_back("TCP router " + name + ": TCP middlewares are not supported yet");
+        continue;
+      }
+      auto svc = tcp_service_index_.find(router.service);
+      if (router.service.empty() || svc == tcp_service_index_.end()) {
+        report_.errors.push_back("TCP router " + name + ": the TCP service \"" + router.service +
+                                 "\" does not exist");
+        continue;
+      }
+      auto rule = routing::TcpRule::compile(router.rule);
+      if (!rule) {
+        report_.errors.push_back("TCP router " + name + ": " + rule.error().message);
+        continue;
+      }
+      if (router.priority > routing::kMaxUserPriority) {
+        report_.errors.push_back("TCP router " + name + ": priority " +
+                                 std::to_string(router.priority) + " is above the maximum " +
+                                 std::to_string(routing::kMaxUserPriority));
+        continue;
+      }
+      runtime::TcpRouterSpec spec;
+      spec.name = name;
+      spec.service = svc->second;
+      if (router.tls) {
+        spec.tls = router.tls->passthrough ? runtime::TcpTlsMode::Passthrough
+                                           : runtime::TcpTlsMode::Terminate;
+        spec.tls_options = router.tls->options.empty() ? "default" : router.tls->options;
+      } else if (!rule->isCatchAll() && !routing::sniDomains(*rule).empty()) {
+        // spec C1.15: without TLS there is no SNI, so HostSNI(`name`) could never match.
+        report_.errors.push_back("TCP router " + name +
+                                 ": HostSNI with a domain needs TLS "
+                                 "(tls=true or tls.passthrough=true); only HostSNI(`*`) works "
+                                 "without TLS");
+        continue;
+      }
+      std::vector<std::size_t> eps;
+      if (router.entry_points.empty()) {
+        eps = defaultEntryPoints();
+      } else {
+        bool ok = true;
+        for (const std::string& ep_name : router.entry_points) {
+          std::size_t idx = entryPointIndex(ep_name);
+          if (idx == entry_point_names_.size()) {
+            report_.errors.push_back("TCP router " + name + ": entry point \"" + ep_name +
+                                     "\" does not exist");
+            ok = false;
+            break;
+          }
+          eps.push_back(idx);
+        }
+        if (!ok) {
+          continue;
+        }
+      }
+      auto target = static_cast<std::uint32_t>(snapshot_->tcp_routers.size());
+      bool tls = spec.tls != runtime::TcpTlsMode::None;
+      snapshot_->tcp_routers.push_back(std::move(spec));
+      std::int64_t priority = routing::tcpPriority(router.priority, *rule);
+      for (std::size_t ep : eps) {
+        auto& table = tls ? tcp_tls_routes_[ep] : tcp_routes_[ep];
+        table.push_back(routing::TcpRoute{name, priority, providerRank(name), *rule, target});
       }
     }
   }
@@ -368,8 +624,20 @@ class Builder {
   const std::vector<std::string>& entry_point_names_;
   const std::set<std::string>& default_rule_routers_;
   std::shared_ptr<runtime::Snapshot> snapshot_;
-  std::vector<std::vector<HttpRoute>> routes_;
+  // The Host domains of one TLS router on one entry point (spec F.4).
+  struct HttpsDomains {
+    std::string router;
+    std::uint32_t target = 0;
+    std::vector<std::string> domains;
+  };
+
+  std::vector<std::vector<HttpRoute>> routes_;        // per entry point: plain HTTP
+  std::vector<std::vector<HttpRoute>> https_routes_;  // per entry point: TLS routers
+  std::vector<std::vector<HttpsDomains>> https_domains_;
+  std::vector<std::vector<routing::TcpRoute>> tcp_routes_;
+  std::vector<std::vector<routing::TcpRoute>> tcp_tls_routes_;
   std::unordered_map<std::string, std::uint32_t> service_index_;
+  std::unordered_map<std::string, std::uint32_t> tcp_service_index_;
   BuildReport report_;
 };
 

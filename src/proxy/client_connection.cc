@@ -45,10 +45,7 @@ void ClientConnection::accept(WorkerContext& ctx, uv_stream_t* server,
     conn->peer_ = base::IpAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer));
   }
   uv_tcp_nodelay(conn->tcp(), 1);
-  conn->armWaitingDeadline(true);
-  if (!conn->startReading()) {
-    conn->close();
-  }
+  conn->startClassifying();
 }
 
 void ClientConnection::armWaitingDeadline(bool first_request) {
@@ -66,12 +63,21 @@ void ClientConnection::checkDeadlines(Clock::time_point now) {
 
 void ClientConnection::drain() {
   close_after_ = true;
-  if (phase_ == Phase::WaitingHead && !received_any_) {
+  if ((phase_ == Phase::WaitingHead || phase_ == Phase::Classify) && !received_any_) {
     close();
   }
 }
 
 void ClientConnection::onRead(const char* data, std::size_t len) {
+  if (phase_ == Phase::Classify) {
+    stash_.append(data, len);
+    classify();
+    return;
+  }
+  if (phase_ == Phase::TcpConnecting) {
+    stash_.append(data, len);  // reading is stopped; this is what was already in flight
+    return;
+  }
   if (phase_ == Phase::Tunnel) {
     if (ex_.upstream != nullptr) {
       ex_.upstream->sendBytes(std::string(data, len));
@@ -288,6 +294,13 @@ void ClientConnection::continueAfterExchange() {
 
 void ClientConnection::onEof() {
   client_eof_ = true;
+  if (phase_ == Phase::Classify) {
+    close();  // gone before saying what it is
+    return;
+  }
+  if (phase_ == Phase::TcpConnecting) {
+    return;  // the server gets what was sent, then the half-close, once connected
+  }
   if (phase_ == Phase::Tunnel) {
     if (ex_.upstream != nullptr) {
       ex_.upstream->halfClose();

@@ -43,7 +43,9 @@ class ClientConnection final : public TcpConnection,
   ListHook<ClientConnection> hook;
 
  private:
-  enum class Phase : std::uint8_t { WaitingHead, Exchange, Tunnel };
+  // Classify: the first bytes decide between HTTP, TLS and TCP routes (spec C.5).
+  // TcpConnecting: a TCP route was chosen; the bytes read so far wait in stash_.
+  enum class Phase : std::uint8_t { Classify, WaitingHead, Exchange, Tunnel, TcpConnecting };
 
   // Per-request state; reset between requests on a keep-alive connection.
   struct Exchange {
@@ -90,6 +92,17 @@ class ClientConnection final : public TcpConnection,
   void onUpstreamFailure(UpstreamFailure failure, bool any_response_byte) override;
   void onUpstreamWritable() override;
 
+  // Connection classification and TCP routes (client_classify.cc)
+  void startClassifying();
+  void classify();
+  void serveHttp();
+  void startTcpRoute(const runtime::SnapshotConstSharedPtr& snapshot, std::uint32_t router);
+  void onTcpUpstreamConnected();
+  // TLS termination (client_tls.cc): HTTPS, or a TCP route that terminates TLS.
+  void startHttps(const runtime::SnapshotConstSharedPtr& snapshot, std::string_view sni,
+                  const std::string& options);
+  void startTcpTls(const runtime::SnapshotConstSharedPtr& snapshot, std::uint32_t router);
+
   // Request side (client_connection.cc)
   void feed(std::string_view data);
   void handleParseError();
@@ -113,7 +126,9 @@ class ClientConnection final : public TcpConnection,
   const EntryPointSettings& ep_;
   http::Http1Parser parser_;
   base::IpAddress peer_;
-  Phase phase_ = Phase::WaitingHead;
+  Phase phase_ = Phase::Classify;
+  int tcp_proxy_protocol_ = 0;   // PROXY protocol version to send once a TCP route connects
+  bool tls_terminated_ = false;  // a TLS session decrypts this connection
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;

@@ -252,6 +252,10 @@ void ClientConnection::onUpstreamConnected() {
   if (up == nullptr) {
     return;
   }
+  if (phase_ == Phase::TcpConnecting) {
+    onTcpUpstreamConnected();
+    return;
+  }
   if (ex_.head_request) {
     up->expectNoBody();
   }
@@ -412,8 +416,8 @@ void ClientConnection::onUpstreamFailure(UpstreamFailure failure, bool any_respo
   UpstreamConnection* failed = ex_.upstream;
   ex_.upstream = nullptr;
   (void)failed;  // already closing itself
-  if (phase_ == Phase::Tunnel) {
-    closeBoth();
+  if (phase_ == Phase::Tunnel || phase_ == Phase::TcpConnecting) {
+    closeBoth();  // a TCP client learns of a dead server by the connection closing
     return;
   }
   if (ex_.response_head_sent || any_response_byte) {

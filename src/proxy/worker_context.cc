@@ -38,6 +38,21 @@ void WorkerContext::install(runtime::SnapshotConstSharedPtr snapshot) {
     }
     balancers_[i].reconcile(snapshot->services[i]);
   }
+  std::unordered_map<std::string, Balancer> tcp_by_name;
+  if (snapshot_) {
+    for (std::size_t i = 0; i < snapshot_->tcp_services.size() && i < tcp_balancers_.size(); ++i) {
+      tcp_by_name.emplace(snapshot_->tcp_services[i].name, std::move(tcp_balancers_[i]));
+    }
+  }
+  tcp_balancers_.clear();
+  tcp_balancers_.resize(snapshot->tcp_services.size());
+  for (std::size_t i = 0; i < snapshot->tcp_services.size(); ++i) {
+    auto it = tcp_by_name.find(snapshot->tcp_services[i].name);
+    if (it != tcp_by_name.end()) {
+      tcp_balancers_[i] = std::move(it->second);
+    }
+    tcp_balancers_[i].reconcile(snapshot->tcp_services[i]);
+  }
   snapshot_ = std::move(snapshot);
 }
 

@@ -50,6 +50,7 @@ class WorkerContext {
   const runtime::SnapshotConstSharedPtr& snapshot() const { return snapshot_; }
   // Balancer state for service `index` of the current snapshot.
   Balancer& balancer(std::size_t service_index) { return balancers_[service_index]; }
+  Balancer& tcpBalancer(std::size_t tcp_service_index) { return tcp_balancers_[tcp_service_index]; }
 
   // Idle upstream connections by pool key ("host:port").
   UpstreamConnection* takeIdle(const std::string& key);
@@ -87,6 +88,7 @@ class WorkerContext {
   WriteBatcher batcher_;
   runtime::SnapshotConstSharedPtr snapshot_;
   std::vector<Balancer> balancers_;
+  std::vector<Balancer> tcp_balancers_;
   std::unordered_map<std::string, std::vector<UpstreamConnection*>> idle_;
   IntrusiveList<ClientConnection> clients_;
   IntrusiveList<UpstreamConnection> upstreams_;

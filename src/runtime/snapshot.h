@@ -11,9 +11,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "routing/route_table.h"
+
+namespace pier::tls {
+class ServerTls;  // tls/server_tls.h; only the proxy and the builder look inside
+}
 
 namespace pier::runtime {
 
@@ -64,11 +72,64 @@ struct RouterSpec {
   std::uint32_t service = 0;
   bool from_default_rule = false;  // loop guard (spec G.3)
   std::string loop_guard_value;    // X-Traefik-Router value when from_default_rule
+  // TLS routers: the options they resolved to; a request arriving on a connection that
+  // negotiated other options gets 421 (spec F.4, blocks domain fronting).
+  std::string tls_options;
+};
+
+// ---- TCP routers and services (spec C.3, C.5, D.6, F.5) --------------------------------------
+
+struct TcpServerSpec {
+  std::string address;  // as configured (host:port), for logs and the API
+  std::string host;
+  std::uint16_t port = 0;
+  int weight = 1;
+  bool tls = false;  // dial TLS to this server
+};
+
+struct TcpServiceSpec {
+  std::string name;                    // qualified
+  std::vector<TcpServerSpec> servers;  // weight > 0 only
+  Millis dial_timeout{30000};
+  Millis termination_delay{100};   // after one side half-closes; negative = wait for both
+  int proxy_protocol_version = 0;  // 0 = none; 1 or 2: PROXY header sent to the server
+};
+
+enum class TcpTlsMode : std::uint8_t {
+  None,         // plain TCP (only HostSNI(`*`) / ClientIP rules can match)
+  Passthrough,  // route on the ClientHello, forward every byte untouched
+  Terminate,    // terminate TLS here, forward the decrypted stream
+};
+
+struct TcpRouterSpec {
+  std::string name;           // qualified
+  std::uint32_t service = 0;  // index into Snapshot::tcp_services
+  TcpTlsMode tls = TcpTlsMode::None;
+  std::string tls_options = "default";  // resolved options name (Terminate only)
+};
+
+// Which TLS options a handshake uses, chosen by SNI from the HTTPS routers' Host domains
+// (spec F.4); names not listed use "default". Hash lookups: one per handshake however many
+// routers there are.
+struct TlsOptionsByDomain {
+  std::unordered_map<std::string, std::string> exact;     // domain -> options name
+  std::unordered_map<std::string, std::string> wildcard;  // ".suffix" of "*.suffix" -> options
+  const std::string& lookup(std::string_view sni) const;
 };
 
 struct EntryPointRoutes {
   std::string name;
-  routing::HttpRouteTable http;  // non-TLS routers on this entry point
+  routing::HttpRouteTable http;    // non-TLS HTTP routers on this entry point
+  routing::HttpRouteTable https;   // TLS HTTP routers: served only after a TLS handshake
+  routing::TcpRouteTable tcp;      // non-TLS TCP routers (spec C.5 "T")
+  routing::TcpRouteTable tcp_tls;  // TLS TCP routers, terminated or passed through ("TT")
+  TlsOptionsByDomain https_options;
+  // A TLS HTTP router has a Host domain matching this SNI (spec C.5 4b): terminate for HTTPS.
+  bool httpsClaims(std::string_view sni) const;
+  // Domains of TLS HTTP routers, lower-case: exact names, and ".suffix" for "*.suffix".
+  std::unordered_set<std::string> https_exact;
+  std::unordered_set<std::string> https_wildcard;
+  bool https_catch_all = false;  // some TLS HTTP router has no Host domain
 };
 
 struct Snapshot {
@@ -76,6 +137,10 @@ struct Snapshot {
   std::vector<EntryPointRoutes> entry_points;  // same order as the static entry points
   std::vector<RouterSpec> routers;             // route targets index into this
   std::vector<ServiceSpec> services;           // routers index into this
+  std::vector<TcpRouterSpec> tcp_routers;      // TCP route targets index into this
+  std::vector<TcpServiceSpec> tcp_services;    // TCP routers index into this
+  // Certificates and TLS options of this generation (never null once built).
+  std::shared_ptr<const tls::ServerTls> server_tls;
 
   const EntryPointRoutes* entryPoint(std::size_t index) const {
     return index < entry_points.size() ? &entry_points[index] : nullptr;

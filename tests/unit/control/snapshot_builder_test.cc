@@ -80,7 +80,6 @@ http:
   CHECK(hasError(r, "router bad-rule@file: rule"));
   CHECK(hasError(r, "router unknown-ep@file: entry point \"nowhere\" does not exist"));
   CHECK(hasError(r, "router with-mw@file: middleware \"strip@file\" (stripPrefix)"));
-  CHECK(hasError(r, "router tls-router@file: TLS routers are not supported yet"));
   CHECK(hasError(r, "router too-high@file: priority"));
   CHECK(hasError(r, "service two@file: a service needs exactly one type"));
   REQUIRE(r.snapshot->entry_points.size() == 1);
@@ -91,6 +90,89 @@ http:
   for (const char* host : {"a.test", "b.test", "c.test", "d.test", "e.test", "f.test", "g.test"}) {
     CHECK_MESSAGE(table.match(view(host, "/")) == nullptr, host);
   }
+  // A TLS router answers only on the HTTPS table (spec C.4).
+  const auto* tls_hit = r.snapshot->entry_points[0].https.match(view("e.test", "/"));
+  REQUIRE(tls_hit != nullptr);
+  CHECK(tls_hit->name == "tls-router@file");
+}
+
+TEST_CASE("snapshot: TLS options are chosen per Host domain; conflicts fall back to default") {
+  auto b = build({"--entrypoints.web.address=:8443"}, R"yaml(
+http:
+  routers:
+    a: {rule: "Host(`a.test`)", service: s, priority: 100, tls: {options: strict}}
+    b: {rule: "Host(`b.test`) || Host(`*.w.test`)", service: s, tls: {}}
+    c1: {rule: "Host(`c.test`)", service: s, tls: {options: strict}}
+    c2: {rule: "Host(`c.test`) && Path(`/x`)", service: s, tls: {options: other}}
+    any: {rule: "PathPrefix(`/`)", service: s, tls: {options: strict}}
+  services:
+    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}
+tls:
+  options:
+    strict: {minVersion: VersionTLS13}
+    other: {}
+)yaml");
+  const auto& r = b.result;
+  const auto& ep = r.snapshot->entry_points[0];
+  CHECK(ep.https_options.lookup("a.test") == "strict@file");
+  CHECK(ep.https_options.lookup("b.test") == "default");
+  CHECK(ep.https_options.lookup("x.w.test") == "default");
+  CHECK(ep.https_options.lookup("c.test") == "default");
+  CHECK(ep.https_options.lookup("unknown.test") == "default");
+  CHECK(hasError(r, "host c.test is served by routers with different TLS options"));
+  CHECK(ep.httpsClaims("a.test"));
+  CHECK(ep.httpsClaims("x.w.test"));
+  CHECK_FALSE(ep.httpsClaims("y.x.w.test"));
+  CHECK_FALSE(ep.httpsClaims("nope.test"));
+  CHECK(ep.https_catch_all);
+  // The router's own view of its options (the 421 check) follows the same resolution.
+  const auto* hit = ep.https.match(view("a.test", "/"));
+  REQUIRE(hit != nullptr);
+  CHECK(r.snapshot->routers[hit->target].tls_options == "strict@file");
+  const auto* c = ep.https.match(view("c.test", "/x"));
+  REQUIRE(c != nullptr);
+  CHECK(r.snapshot->routers[c->target].tls_options == "default");
+}
+
+TEST_CASE("snapshot: TCP routers split into plain and TLS tables; bad ones report why") {
+  auto b = build({"--entrypoints.tcp.address=:9000"}, R"yaml(
+tcp:
+  routers:
+    plain: {rule: "HostSNI(`*`)", service: db}
+    pass: {rule: "HostSNI(`db.test`)", service: db, tls: {passthrough: true}}
+    term: {rule: "HostSNI(`t.test`)", service: db, tls: {}}
+    no-tls: {rule: "HostSNI(`x.test`)", service: db}
+    bad-svc: {rule: "HostSNI(`*`)", service: missing}
+    bad-addr: {rule: "HostSNI(`*`)", service: broken}
+  services:
+    db: {loadBalancer: {servers: [{address: "127.0.0.1:5432"}], proxyProtocol: {version: 2}}}
+    broken: {loadBalancer: {servers: [{address: "no-port"}]}}
+)yaml");
+  const auto& r = b.result;
+  const auto& s = *r.snapshot;
+  CHECK(hasError(r, "TCP router no-tls@file: HostSNI with a domain needs TLS"));
+  CHECK(hasError(r, "TCP router bad-svc@file: the TCP service \"missing@file\" does not exist"));
+  CHECK(hasError(r, "TCP service broken@file: server address \"no-port\": expected host:port"));
+  const auto& ep = s.entry_points[0];
+  REQUIRE(ep.tcp.routes().size() == 1);
+  CHECK(ep.tcp.routes()[0].name == "plain@file");
+  CHECK(ep.tcp.routes()[0].priority == -1);
+  REQUIRE(ep.tcp_tls.routes().size() == 2);
+  routing::TcpRequestView v;
+  v.sni = "db.test";
+  const auto* pass = ep.tcp_tls.match(v);
+  REQUIRE(pass != nullptr);
+  CHECK(s.tcp_routers[pass->target].tls == runtime::TcpTlsMode::Passthrough);
+  v.sni = "t.test";
+  const auto* term = ep.tcp_tls.match(v);
+  REQUIRE(term != nullptr);
+  CHECK(s.tcp_routers[term->target].tls == runtime::TcpTlsMode::Terminate);
+  const auto& db = s.tcp_services[s.tcp_routers[pass->target].service];
+  CHECK(db.name == "db@file");
+  REQUIRE(db.servers.size() == 1);
+  CHECK(db.servers[0].host == "127.0.0.1");
+  CHECK(db.servers[0].port == 5432);
+  CHECK(db.proxy_protocol_version == 2);
 }
 
 TEST_CASE("snapshot: ping and entry-point redirection are internal routers (spec A.7, H.1)") {

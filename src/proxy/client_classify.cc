@@ -1,0 +1,155 @@
+// The first bytes of a connection decide what it is (spec C.5): plain HTTP, HTTPS to
+// terminate, a TCP route (plain, TLS terminated, or TLS passed through untouched). Then TCP
+// routes become byte tunnels to a server of their TCP service.
+#include "base/log.h"
+#include "net/client_hello.h"
+#include "net/proxy_protocol.h"
+#include "proxy/client_connection.h"
+#include "proxy/worker_context.h"
+
+namespace pier::proxy {
+namespace {
+
+constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
+
+}  // namespace
+
+void ClientConnection::startClassifying() {
+  const runtime::SnapshotConstSharedPtr& snapshot = ctx_.snapshot();
+  const runtime::EntryPointRoutes* routes = snapshot ? snapshot->entryPoint(ep_.index) : nullptr;
+  // Step 1, server-first protocols (SMTP, MySQL): with only non-TLS TCP routes, a matching
+  // route gets the connection before the client says anything.
+  if (routes != nullptr && !routes->tcp.routes().empty() && routes->tcp_tls.routes().empty() &&
+      routes->https.routes().empty()) {
+    routing::TcpRequestView view;
+    view.client_ip = peer_;
+    if (const routing::TcpRoute* route = routes->tcp.match(view)) {
+      startTcpRoute(snapshot, route->target);
+      return;
+    }
+  }
+  phase_ = Phase::Classify;
+  armWaitingDeadline(true);
+  if (!startReading()) {
+    close();
+  }
+}
+
+void ClientConnection::classify() {
+  runtime::SnapshotConstSharedPtr snapshot = ctx_.snapshot();
+  const runtime::EntryPointRoutes* routes = snapshot ? snapshot->entryPoint(ep_.index) : nullptr;
+  if (static_cast<std::uint8_t>(stash_[0]) != kTlsHandshakeRecord) {
+    // Step 3: not TLS. Non-TLS TCP routes first (only HostSNI(`*`) and ClientIP can match),
+    // then HTTP.
+    if (routes != nullptr && !routes->tcp.routes().empty()) {
+      routing::TcpRequestView view;
+      view.client_ip = peer_;
+      if (const routing::TcpRoute* route = routes->tcp.match(view)) {
+        startTcpRoute(snapshot, route->target);
+        return;
+      }
+    }
+    serveHttp();
+    return;
+  }
+  net::HelloPeek peek = net::peekClientHello(stash_);
+  if (peek.status == net::HelloStatus::NeedMore) {
+    return;  // bounded by the parser's size limit and by readTimeout
+  }
+  if (peek.status != net::HelloStatus::Tls) {
+    log::debug("entry point " + ep_.name + ": malformed TLS ClientHello from " + peer_.toString() +
+               "; connection closed");
+    close();
+    return;
+  }
+  routing::TcpRequestView view;
+  view.sni = peek.info.sni;
+  view.alpn = &peek.info.alpn;
+  view.client_ip = peer_;
+  // Step 4b: an HTTPS router names this host.
+  if (routes != nullptr && routes->httpsClaims(peek.info.sni)) {
+    startHttps(snapshot, peek.info.sni, routes->https_options.lookup(peek.info.sni));
+    return;
+  }
+  const routing::TcpRoute* tcp = routes != nullptr ? routes->tcp_tls.match(view) : nullptr;
+  // Step 4c: a specific TLS TCP route.
+  if (tcp != nullptr && !tcp->rule.isCatchAll()) {
+    startTcpRoute(snapshot, tcp->target);
+    return;
+  }
+  // Step 4d: an HTTPS router without a Host domain.
+  if (routes != nullptr && routes->https_catch_all) {
+    startHttps(snapshot, peek.info.sni, "default");
+    return;
+  }
+  // Step 4e: the TLS TCP catch-all.
+  if (tcp != nullptr) {
+    startTcpRoute(snapshot, tcp->target);
+    return;
+  }
+  // Step 4f: every entry point answers TLS with the default certificate, then 404.
+  startHttps(snapshot, peek.info.sni, "default");
+}
+
+void ClientConnection::serveHttp() {
+  phase_ = Phase::WaitingHead;
+  std::string first;
+  first.swap(stash_);
+  received_any_ = true;
+  if (ep_.read_timeout.count() > 0) {
+    deadline_ = Clock::now() + ep_.read_timeout;
+  }
+  feed(first);
+}
+
+void ClientConnection::startTcpRoute(const runtime::SnapshotConstSharedPtr& snapshot,
+                                     std::uint32_t router_index) {
+  const runtime::TcpRouterSpec& router = snapshot->tcp_routers[router_index];
+  if (router.tls == runtime::TcpTlsMode::Terminate && !tls_terminated_) {
+    startTcpTls(snapshot, router_index);
+    return;
+  }
+  const runtime::TcpServiceSpec& service = snapshot->tcp_services[router.service];
+  int server = ctx_.tcpBalancer(router.service).pick(service);
+  if (server < 0) {
+    log::debug("TCP router " + router.name + ": service " + service.name +
+               " has no server; connection closed");
+    close();
+    return;
+  }
+  const runtime::TcpServerSpec& target = service.servers[static_cast<std::size_t>(server)];
+  phase_ = Phase::TcpConnecting;
+  deadline_ = Clock::time_point{};  // spec C.5 step 5: the read deadline ends with the decision
+  tcp_proxy_protocol_ = service.proxy_protocol_version;
+  stopReading();  // until the server answers; bytes so far wait in stash_
+  ex_ = Exchange{};
+  ex_.upstream = UpstreamConnection::connect(ctx_, std::string(), target.host, target.port,
+                                             service.dial_timeout, *this);
+}
+
+void ClientConnection::onTcpUpstreamConnected() {
+  UpstreamConnection* up = ex_.upstream;
+  phase_ = Phase::Tunnel;
+  up->enterTunnel();
+  if (tcp_proxy_protocol_ != 0) {
+    sockaddr_storage peer{};
+    sockaddr_storage local{};
+    int peer_len = sizeof peer;
+    int local_len = sizeof local;
+    uv_tcp_getpeername(tcp(), reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    uv_tcp_getsockname(tcp(), reinterpret_cast<sockaddr*>(&local), &local_len);
+    up->sendBytes(net::proxyProtocolHeader(tcp_proxy_protocol_, reinterpret_cast<sockaddr*>(&peer),
+                                           reinterpret_cast<sockaddr*>(&local)));
+  }
+  if (!stash_.empty()) {
+    std::string first;
+    first.swap(stash_);
+    up->sendBytes(std::move(first));
+  }
+  if (client_eof_) {
+    up->halfClose();
+  }
+  updateReading();
+}
+
+}  // namespace pier::proxy
