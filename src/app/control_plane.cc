@@ -44,7 +44,8 @@ void ControlPlane::rebuild() {
     guarded.insert(routers.begin(), routers.end());
   }
   control::BuildResult built =
-      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded);
+      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded,
+                             last_ ? last_->server_tls.get() : nullptr);
   for (const std::string& e : built.report.errors) {
     log::error(e);
   }
@@ -57,6 +58,7 @@ void ControlPlane::rebuild() {
             std::to_string(took.count()) +
             " us: " + std::to_string(built.snapshot->routers.size()) + " routers, " +
             std::to_string(built.snapshot->services.size()) + " services");
+  last_ = built.snapshot;
   publish_(built.snapshot);
 }
 

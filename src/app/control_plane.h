@@ -37,6 +37,7 @@ class ControlPlane {
   std::vector<std::string> entry_point_names_;
   Publish publish_;
   std::map<std::string, config::DynamicConfig> latest_;                // by provider, qualified
+  runtime::SnapshotConstSharedPtr last_;  // the generation published last (TLS reuse)
   std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
 };

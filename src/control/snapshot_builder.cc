@@ -144,7 +144,12 @@ class Builder {
     tcp_tls_routes_.resize(eps.size());
   }
 
-  BuildResult run(const config::DynamicConfig& merged) {
+  BuildResult run(const config::DynamicConfig& merged, const tls::ServerTls* previous_tls) {
+    tls::ServerTls::BuildResult tls = tls::ServerTls::build(merged.tls, previous_tls);
+    snapshot_->server_tls = tls.tls;
+    for (std::string& e : tls.errors) {
+      report_.errors.push_back("TLS: " + std::move(e));
+    }
     buildServices(merged);
     buildRouters(merged);
     addInternalRouters();
@@ -294,6 +299,9 @@ class Builder {
         } else if (ep_http.tls) {
           tls_options = ep_http.tls->options.empty() ? "default" : ep_http.tls->options;
         }
+        if (tls_options && !tlsOptionsUsable("router " + name, *tls_options)) {
+          continue;
+        }
         std::string key = tls_options ? "tls:" + *tls_options : "";
         auto [it, fresh] = target_by_tls.emplace(key, 0);
         if (fresh) {
@@ -311,6 +319,18 @@ class Builder {
         }
       }
     }
+  }
+
+  // spec F.4: a router naming TLS options that do not exist, or failed to build, is disabled.
+  bool tlsOptionsUsable(const std::string& who, const std::string& options) {
+    const tls::ServerTls& tls = *snapshot_->server_tls;
+    if (tls.hasOptions(options)) {
+      return true;
+    }
+    report_.errors.push_back(who + ": TLS options \"" + options + "\" " +
+                             (tls.optionsInvalid(options) ? "are invalid (see the TLS error above)"
+                                                          : "do not exist"));
+    return false;
   }
 
   void warnTies(const std::string& ep, const std::vector<routing::RouteTie>& ties) {
@@ -481,6 +501,10 @@ class Builder {
         spec.tls = router.tls->passthrough ? runtime::TcpTlsMode::Passthrough
                                            : runtime::TcpTlsMode::Terminate;
         spec.tls_options = router.tls->options.empty() ? "default" : router.tls->options;
+        if (spec.tls == runtime::TcpTlsMode::Terminate &&
+            !tlsOptionsUsable("TCP router " + name, spec.tls_options)) {
+          continue;
+        }
       } else if (!rule->isCatchAll() && !routing::sniDomains(*rule).empty()) {
         // spec C1.15: without TLS there is no SNI, so HostSNI(`name`) could never match.
         report_.errors.push_back("TCP router " + name +
@@ -646,8 +670,10 @@ class Builder {
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
                           const config::DynamicConfig& merged, std::uint64_t generation,
-                          const std::set<std::string>& default_rule_routers) {
-  return Builder(static_config, entry_point_names, generation, default_rule_routers).run(merged);
+                          const std::set<std::string>& default_rule_routers,
+                          const tls::ServerTls* previous_tls) {
+  return Builder(static_config, entry_point_names, generation, default_rule_routers)
+      .run(merged, previous_tls);
 }
 
 std::string loopGuardValue(const std::string& qualified_router_name) {

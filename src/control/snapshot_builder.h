@@ -12,6 +12,7 @@
 #include "config/dynamic_model.h"
 #include "config/static_config.h"
 #include "runtime/snapshot.h"
+#include "tls/server_tls.h"
 
 namespace pier::control {
 
@@ -30,10 +31,13 @@ struct BuildResult {
 // added here from the static configuration.
 // `default_rule_routers` are the qualified names of routers whose rule came from a provider's
 // defaultRule: they get the X-Traefik-Router loop guard (spec G.3).
+// `previous_tls`: the TLS state of the generation being replaced; certificates and contexts
+// whose inputs did not change are reused from it (and the generated default certificate kept).
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
                           const config::DynamicConfig& merged, std::uint64_t generation,
-                          const std::set<std::string>& default_rule_routers = {});
+                          const std::set<std::string>& default_rule_routers = {},
+                          const tls::ServerTls* previous_tls = nullptr);
 
 // The X-Traefik-Router value for a router: FNV-1 64-bit hash of its qualified name, in hex.
 std::string loopGuardValue(const std::string& qualified_router_name);

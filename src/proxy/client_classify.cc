@@ -62,6 +62,7 @@ void ClientConnection::classify() {
     close();
     return;
   }
+  tls_sni_ = peek.info.sni;
   routing::TcpRequestView view;
   view.sni = peek.info.sni;
   view.alpn = &peek.info.alpn;

@@ -74,7 +74,7 @@ void ClientConnection::onRead(const char* data, std::size_t len) {
     classify();
     return;
   }
-  if (phase_ == Phase::TcpConnecting) {
+  if (phase_ == Phase::TcpConnecting || phase_ == Phase::TcpTlsHandshake) {
     stash_.append(data, len);  // reading is stopped; this is what was already in flight
     return;
   }
@@ -294,8 +294,8 @@ void ClientConnection::continueAfterExchange() {
 
 void ClientConnection::onEof() {
   client_eof_ = true;
-  if (phase_ == Phase::Classify) {
-    close();  // gone before saying what it is
+  if (phase_ == Phase::Classify || phase_ == Phase::TcpTlsHandshake) {
+    close();  // gone before saying what it is, or mid-handshake
     return;
   }
   if (phase_ == Phase::TcpConnecting) {

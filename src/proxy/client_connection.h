@@ -45,7 +45,15 @@ class ClientConnection final : public TcpConnection,
  private:
   // Classify: the first bytes decide between HTTP, TLS and TCP routes (spec C.5).
   // TcpConnecting: a TCP route was chosen; the bytes read so far wait in stash_.
-  enum class Phase : std::uint8_t { Classify, WaitingHead, Exchange, Tunnel, TcpConnecting };
+  // TcpTlsHandshake: a TCP route that terminates TLS waits for the handshake to finish.
+  enum class Phase : std::uint8_t {
+    Classify,
+    WaitingHead,
+    Exchange,
+    Tunnel,
+    TcpTlsHandshake,
+    TcpConnecting
+  };
 
   // Per-request state; reset between requests on a keep-alive connection.
   struct Exchange {
@@ -102,6 +110,10 @@ class ClientConnection final : public TcpConnection,
   void startHttps(const runtime::SnapshotConstSharedPtr& snapshot, std::string_view sni,
                   const std::string& options);
   void startTcpTls(const runtime::SnapshotConstSharedPtr& snapshot, std::uint32_t router);
+  bool beginTls(const runtime::SnapshotConstSharedPtr& snapshot, std::string_view sni,
+                const std::string& options);
+  void onTlsHandshakeDone() override;
+  void onTlsError(const std::string& why) override;
 
   // Request side (client_connection.cc)
   void feed(std::string_view data);
@@ -129,6 +141,9 @@ class ClientConnection final : public TcpConnection,
   Phase phase_ = Phase::Classify;
   int tcp_proxy_protocol_ = 0;   // PROXY protocol version to send once a TCP route connects
   bool tls_terminated_ = false;  // a TLS session decrypts this connection
+  std::string tls_sni_;          // from the ClientHello; empty when none or not TLS
+  std::string tls_options_;      // TLS options the handshake used (spec F.4 421 check)
+  std::uint32_t tcp_router_ = 0;  // TcpTlsHandshake: the route to connect afterwards
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;

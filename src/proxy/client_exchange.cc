@@ -101,7 +101,7 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     answerLocally(renderLocalReply(LocalReply::BadRequest, true, ex_.head_request), true);
     return false;
   }
-  http::ConnectionFacts facts{peer_, false, ctx_.process().hostname};
+  http::ConnectionFacts facts{peer_, tls_terminated_, ctx_.process().hostname};
   http::applyForwardedHeaders(head.headers, ep_.forwarded, facts);
 
   ex_.snapshot = ctx_.snapshot();
@@ -115,12 +115,24 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
   view.query = target->query;
   view.headers = &head.headers;
   view.client_ip = peer_;
-  const routing::HttpRoute* route = routes ? routes->http.match(view) : nullptr;
+  // A TLS connection is routed only by TLS routers, plain HTTP only by the others (spec C.4).
+  const routing::HttpRoute* route = nullptr;
+  if (routes != nullptr) {
+    route = tls_terminated_ ? routes->https.match(view) : routes->http.match(view);
+  }
   if (route == nullptr) {
     answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
     return false;
   }
   const runtime::RouterSpec& router = ex_.snapshot->routers[route->target];
+  if (tls_terminated_ && router.tls_options != tls_options_) {
+    // spec F.4: the handshake used other TLS options than this router requires (domain
+    // fronting, or a connection reused across hosts).
+    answerLocally(renderSimple(421, "text/plain; charset=utf-8", "Misdirected Request\n", {},
+                               false, ex_.head_request),
+                  false);
+    return false;
+  }
   const runtime::ServiceSpec& service = ex_.snapshot->services[router.service];
   if (router.from_default_rule) {
     // spec G.3: a request that already went through this router is a loop.

@@ -1,6 +1,7 @@
 #include "proxy/tcp_connection.h"
 
 #include "proxy/write_batcher.h"
+#include "tls/session.h"
 
 #include <cstdlib>
 
@@ -28,6 +29,8 @@ TcpConnection::TcpConnection(uv_loop_t* loop, WriteBatcher& batcher) : batcher_(
   tcp_.data = this;
 }
 
+TcpConnection::~TcpConnection() = default;
+
 void TcpConnection::close() {
   if (closing_) {
     return;
@@ -37,6 +40,65 @@ void TcpConnection::close() {
 }
 
 void TcpConnection::send(std::string&& bytes) {
+  if (closing_ || bytes.empty()) {
+    return;
+  }
+  if (tls_) {
+    tls_->send(bytes);
+    queueTlsOutput();
+    return;
+  }
+  queueRaw(std::move(bytes));
+}
+
+void TcpConnection::queueTlsOutput() {
+  if (tls_->hasOutput()) {
+    queueRaw(tls_->takeOutput());
+  }
+}
+
+void TcpConnection::startTls(std::unique_ptr<tls::Session> session,
+                             std::string_view already_read) {
+  tls_ = std::move(session);
+  tls_handshake_reported_ = false;
+  if (!already_read.empty()) {
+    receiveTls(already_read.data(), already_read.size());
+  } else {
+    queueTlsOutput();  // a client session's ClientHello
+  }
+}
+
+// Ciphertext in: handshake progress and alerts go straight back out; plaintext goes up.
+void TcpConnection::receiveTls(const char* data, std::size_t len) {
+  std::string plain;
+  tls::Session::Status status = tls_->receive(data, len, plain);
+  queueTlsOutput();
+  if (status == tls::Session::Status::Error) {
+    stopReading();
+    onTlsError(tls_->errorText());
+    return;
+  }
+  if (!tls_handshake_reported_ && tls_->handshakeDone()) {
+    tls_handshake_reported_ = true;
+    onTlsHandshakeDone();
+    if (closing_) {
+      return;
+    }
+  }
+  if (!plain.empty()) {
+    onRead(plain.data(), plain.size());
+  }
+  if (status == tls::Session::Status::Closed && !closing_) {
+    stopReading();
+    onEof();
+  }
+}
+
+void TcpConnection::onTlsError(const std::string&) {
+  onReadError(UV_EPROTO);
+}
+
+void TcpConnection::queueRaw(std::string&& bytes) {
   if (closing_ || bytes.empty()) {
     return;
   }
@@ -95,6 +157,10 @@ void TcpConnection::shutdownWrite() {
   if (closing_) {
     return;
   }
+  if (tls_) {
+    tls_->shutdown();  // close_notify goes out before the FIN
+    queueTlsOutput();
+  }
   flushQueued();  // the FIN must follow every byte already sent
   if (closing_) {
     return;
@@ -121,7 +187,11 @@ void TcpConnection::readCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<TcpConnection*>(s->data);
   bool shared = buf->base == t_read_buffer;
   if (nread > 0 && !self->closing_) {
-    self->onRead(buf->base, static_cast<std::size_t>(nread));
+    if (self->tls_) {
+      self->receiveTls(buf->base, static_cast<std::size_t>(nread));
+    } else {
+      self->onRead(buf->base, static_cast<std::size_t>(nread));
+    }
   } else if (nread == UV_EOF && !self->closing_) {
     self->stopReading();
     self->onEof();

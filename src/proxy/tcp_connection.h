@@ -7,7 +7,13 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <string_view>
+
+namespace pier::tls {
+class Session;
+}
 
 namespace pier::proxy {
 
@@ -31,11 +37,18 @@ class TcpConnection {
 
  protected:
   TcpConnection(uv_loop_t* loop, WriteBatcher& batcher);
-  virtual ~TcpConnection() = default;
+  virtual ~TcpConnection();
 
   // Queues bytes for writing; they leave with everything else queued in this loop iteration.
-  // Completion arrives via onWriteDone().
+  // Completion arrives via onWriteDone(). With TLS started these are plaintext: the session
+  // encrypts them (and holds them until its handshake is done).
   void send(std::string&& bytes);
+  // Puts a TLS session between the socket and this object (the stream seam): from now on
+  // onRead() receives plaintext and send() takes plaintext. `already_read` is ciphertext read
+  // before the session existed (the peeked ClientHello); a client session's first flight is
+  // written at once.
+  void startTls(std::unique_ptr<tls::Session> session, std::string_view already_read);
+  tls::Session* tlsSession() const { return tls_.get(); }
   bool startReading();
   void stopReading();
   // Half-closes our sending side after queued writes (FIN).
@@ -47,6 +60,11 @@ class TcpConnection {
   // Called after each completed write while open; status < 0 on failure.
   virtual void onWriteDone(int status) { (void)status; }
   virtual void onClosed() {}
+  // TLS only: the handshake finished (before any plaintext of the peer is delivered).
+  virtual void onTlsHandshakeDone() {}
+  // TLS only: the session failed (bad handshake, failed verification, corrupt record). Reading
+  // has stopped; the default treats it as a read error.
+  virtual void onTlsError(const std::string& why);
 
  private:
   static void allocCb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
@@ -54,6 +72,9 @@ class TcpConnection {
   static void writeCb(uv_write_t* req, int status);
   static void shutdownCb(uv_shutdown_t* req, int status);
   static void closedCb(uv_handle_t* handle);
+  void queueRaw(std::string&& bytes);
+  void receiveTls(const char* data, std::size_t len);
+  void queueTlsOutput();
 
   uv_tcp_t tcp_{};
   WriteBatcher& batcher_;
@@ -62,6 +83,8 @@ class TcpConnection {
   std::size_t pending_write_bytes_ = 0;
   bool closing_ = false;
   bool reading_ = false;
+  bool tls_handshake_reported_ = false;
+  std::unique_ptr<tls::Session> tls_;
 };
 
 }  // namespace pier::proxy
