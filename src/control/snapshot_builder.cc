@@ -1,5 +1,6 @@
 #include "control/snapshot_builder.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -7,6 +8,7 @@
 
 #include "base/strings.h"
 #include "routing/route_table.h"
+#include "tls/client_tls.h"
 
 namespace pier::control {
 namespace {
@@ -32,6 +34,41 @@ int providerRank(const std::string& qualified) {
     }
   }
   return static_cast<int>(std::size(kOrder));
+}
+
+// Client TLS contexts are costly to build (the system root bundle alone is parsed in tens of
+// milliseconds), so identical settings share one context across services and generations.
+// Control thread only.
+Result<std::shared_ptr<const tls::ClientContext>> clientContextFor(
+    const tls::ClientTlsSettings& settings) {
+  static std::vector<std::pair<tls::ClientTlsSettings, std::shared_ptr<const tls::ClientContext>>>
+      cache;
+  for (const auto& [key, ctx] : cache) {
+    if (key == settings) {
+      return ctx;
+    }
+  }
+  auto built = tls::buildClientContext(settings);
+  if (!built) {
+    return built;
+  }
+  if (cache.size() >= 64) {
+    cache.erase(cache.begin());
+  }
+  cache.emplace_back(settings, *built);
+  return built;
+}
+
+runtime::TransportSpec transportFrom(const config::HttpServersTransport& ht) {
+  runtime::TransportSpec t;
+  auto ms = [](config::Duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+  };
+  t.dial_timeout = ms(ht.forwarding_timeouts.dial_timeout);
+  t.response_header_timeout = ms(ht.forwarding_timeouts.response_header_timeout);
+  t.idle_conn_timeout = ms(ht.forwarding_timeouts.idle_conn_timeout);
+  t.max_idle_conns_per_host = static_cast<std::uint32_t>(ht.max_idle_conns_per_host);
+  return t;
 }
 
 runtime::TransportSpec transportFrom(const config::StaticServersTransport& st) {
@@ -195,6 +232,21 @@ class Builder {
       spec.kind = runtime::ServiceKind::LoadBalancer;
       spec.pass_host_header = svc.load_balancer->pass_host_header;
       spec.transport = transportFrom(static_.servers_transport);
+      tls::ClientTlsSettings tls_settings;
+      tls_settings.insecure_skip_verify = static_.servers_transport.insecure_skip_verify;
+      tls_settings.root_cas = static_.servers_transport.root_cas;
+      const std::string& transport_ref = svc.load_balancer->servers_transport;
+      if (!transport_ref.empty()) {
+        auto it = merged.http.servers_transports.find(transport_ref);
+        if (it == merged.http.servers_transports.end()) {
+          report_.errors.push_back("service " + name + ": serversTransport \"" + transport_ref +
+                                   "\" does not exist");
+          continue;
+        }
+        spec.transport = transportFrom(it->second);
+        spec.transport.name = transport_ref;
+        tls_settings = tls::clientSettingsFrom(it->second);
+      }
       bool ok = true;
       for (const auto& server : svc.load_balancer->servers) {
         int weight = server.weight;
@@ -208,6 +260,17 @@ class Builder {
           break;
         }
         spec.servers.push_back(std::move(*parsed));
+      }
+      bool any_https = std::any_of(spec.servers.begin(), spec.servers.end(),
+                                   [](const runtime::ServerSpec& s) { return s.https; });
+      if (ok && any_https) {
+        auto ctx = clientContextFor(tls_settings);
+        if (!ctx) {
+          report_.errors.push_back("service " + name +
+                                   ": TLS to its servers: " + ctx.error().message);
+          continue;
+        }
+        spec.transport.tls = *ctx;
       }
       if (ok) {
         service_index_[name] = static_cast<std::uint32_t>(snapshot_->services.size());
@@ -327,9 +390,9 @@ class Builder {
     if (tls.hasOptions(options)) {
       return true;
     }
-    report_.errors.push_back(who + ": TLS options \"" + options + "\" " +
-                             (tls.optionsInvalid(options) ? "are invalid (see the TLS error above)"
-                                                          : "do not exist"));
+    report_.errors.push_back(
+        who + ": TLS options \"" + options + "\" " +
+        (tls.optionsInvalid(options) ? "are invalid (see the TLS error above)" : "do not exist"));
     return false;
   }
 

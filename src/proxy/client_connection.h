@@ -139,10 +139,10 @@ class ClientConnection final : public TcpConnection,
   http::Http1Parser parser_;
   base::IpAddress peer_;
   Phase phase_ = Phase::Classify;
-  int tcp_proxy_protocol_ = 0;   // PROXY protocol version to send once a TCP route connects
-  bool tls_terminated_ = false;  // a TLS session decrypts this connection
-  std::string tls_sni_;          // from the ClientHello; empty when none or not TLS
-  std::string tls_options_;      // TLS options the handshake used (spec F.4 421 check)
+  int tcp_proxy_protocol_ = 0;    // PROXY protocol version to send once a TCP route connects
+  bool tls_terminated_ = false;   // a TLS session decrypts this connection
+  std::string tls_sni_;           // from the ClientHello; empty when none or not TLS
+  std::string tls_options_;       // TLS options the handshake used (spec F.4 421 check)
   std::uint32_t tcp_router_ = 0;  // TcpTlsHandshake: the route to connect afterwards
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused

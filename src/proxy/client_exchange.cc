@@ -9,6 +9,7 @@
 #include "http/url.h"
 #include "proxy/client_connection.h"
 #include "proxy/worker_context.h"
+#include "tls/client_tls.h"
 
 namespace pier::proxy {
 namespace {
@@ -128,8 +129,8 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
   if (tls_terminated_ && router.tls_options != tls_options_) {
     // spec F.4: the handshake used other TLS options than this router requires (domain
     // fronting, or a connection reused across hosts).
-    answerLocally(renderSimple(421, "text/plain; charset=utf-8", "Misdirected Request\n", {},
-                               false, ex_.head_request),
+    answerLocally(renderSimple(421, "text/plain; charset=utf-8", "Misdirected Request\n", {}, false,
+                               ex_.head_request),
                   false);
     return false;
   }
@@ -246,8 +247,12 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
 
 void ClientConnection::openUpstream() {
   const runtime::ServerSpec& server = ex_.service->servers[static_cast<std::size_t>(ex_.server)];
-  std::string key = server.host + ':' + std::to_string(server.port);
   const runtime::TransportSpec& transport = ex_.service->transport;
+  // A pooled connection is reusable only under the same TLS settings (spec D.4).
+  bool tls = server.https && transport.tls != nullptr;
+  std::string key =
+      tls ? "https://" + server.host + ':' + std::to_string(server.port) + '#' + transport.name
+          : server.host + ':' + std::to_string(server.port);
   UpstreamConnection* idle = ctx_.takeIdle(key);
   if (idle != nullptr) {
     ex_.upstream = idle;
@@ -255,8 +260,10 @@ void ClientConnection::openUpstream() {
     onUpstreamConnected();
     return;
   }
-  ex_.upstream = UpstreamConnection::connect(ctx_, std::move(key), server.host, server.port,
-                                             transport.dial_timeout, *this);
+  ex_.upstream = UpstreamConnection::connect(
+      ctx_, std::move(key), server.host, server.port, transport.dial_timeout, *this,
+      tls ? transport.tls.get() : nullptr,
+      tls ? transport.tls->settings().server_name : std::string());
 }
 
 void ClientConnection::onUpstreamConnected() {

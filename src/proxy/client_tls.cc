@@ -17,8 +17,7 @@ bool ClientConnection::beginTls(const runtime::SnapshotConstSharedPtr& snapshot,
     // sniStrict without a matching certificate, or options that failed to build: refuse
     // rather than fall back to weaker settings (spec F.4).
     log::debug("entry point " + ep_.name + ": no TLS context for SNI \"" + std::string(sni) +
-               "\" with options " + options + "; connection from " + peer_.toString() +
-               " closed");
+               "\" with options " + options + "; connection from " + peer_.toString() + " closed");
     close();
     return false;
   }

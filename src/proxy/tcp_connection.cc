@@ -57,8 +57,7 @@ void TcpConnection::queueTlsOutput() {
   }
 }
 
-void TcpConnection::startTls(std::unique_ptr<tls::Session> session,
-                             std::string_view already_read) {
+void TcpConnection::startTls(std::unique_ptr<tls::Session> session, std::string_view already_read) {
   tls_ = std::move(session);
   tls_handshake_reported_ = false;
   if (!already_read.empty()) {

@@ -5,7 +5,10 @@
 
 #include <cstring>
 
+#include "base/log.h"
 #include "proxy/worker_context.h"
+#include "tls/client_tls.h"
+#include "tls/session.h"
 
 namespace pier::proxy {
 
@@ -35,9 +38,13 @@ UpstreamConnection::UpstreamConnection(WorkerContext& ctx, std::string pool_key)
 
 UpstreamConnection* UpstreamConnection::connect(WorkerContext& ctx, std::string pool_key,
                                                 const std::string& host, std::uint16_t port,
-                                                Clock::duration dial_timeout, UpstreamUser& user) {
+                                                Clock::duration dial_timeout, UpstreamUser& user,
+                                                const tls::ClientContext* tls,
+                                                std::string server_name) {
   auto* conn = new UpstreamConnection(ctx, std::move(pool_key));
   conn->user_ = &user;
+  conn->tls_ = tls;
+  conn->server_name_ = server_name.empty() ? host : std::move(server_name);
   if (dial_timeout.count() > 0) {
     conn->connect_deadline_ = Clock::now() + dial_timeout;
   }
@@ -107,12 +114,39 @@ void UpstreamConnection::connectCb(uv_connect_t* req, int status) {
     return;
   }
   self->connected_ = true;
-  self->connect_deadline_ = Clock::time_point{};
   uv_tcp_nodelay(self->tcp(), 1);
   self->startReading();
+  if (self->tls_ != nullptr) {
+    // The dial timeout keeps running until the handshake is done.
+    std::vector<std::string> alpn{"http/1.1"};
+    const std::string& name = self->server_name_;
+    auto session = tls::Session::connect(self->tls_->ctx(), name,
+                                         self->tls_->verifies() ? name : std::string(), alpn);
+    self->tls_ = nullptr;
+    if (!session) {
+      self->fail(UpstreamFailure::ConnectFailed);
+      return;
+    }
+    self->startTls(std::move(session), {});
+    return;
+  }
+  self->connect_deadline_ = Clock::time_point{};
   if (self->user_ != nullptr) {
     self->user_->onUpstreamConnected();
   }
+}
+
+void UpstreamConnection::onTlsHandshakeDone() {
+  connect_deadline_ = Clock::time_point{};
+  if (user_ != nullptr) {
+    user_->onUpstreamConnected();
+  }
+}
+
+void UpstreamConnection::onTlsError(const std::string& why) {
+  log::warn("TLS to server " + server_name_ + " failed: " + why);
+  fail(response_started_ || reused_ ? UpstreamFailure::ClosedEarly
+                                    : UpstreamFailure::ConnectFailed);
 }
 
 void UpstreamConnection::attach(UpstreamUser& user) {

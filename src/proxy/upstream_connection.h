@@ -12,6 +12,10 @@
 #include "proxy/intrusive_list.h"
 #include "proxy/tcp_connection.h"
 
+namespace pier::tls {
+class ClientContext;
+}
+
 namespace pier::proxy {
 
 class WorkerContext;
@@ -47,9 +51,14 @@ class UpstreamConnection final : public TcpConnection, private http::ParserSink 
 
   // Starts resolving and connecting; `user` hears onUpstreamConnected or onUpstreamFailure later
   // (never before this returns).
+  // With `tls`, a TLS handshake follows the TCP connect and onUpstreamConnected waits for it;
+  // `server_name` is the SNI and the name verified (empty: the dialled host). `tls` must
+  // outlive the connect (the caller's pinned snapshot owns it).
   static UpstreamConnection* connect(WorkerContext& ctx, std::string pool_key,
                                      const std::string& host, std::uint16_t port,
-                                     Clock::duration dial_timeout, UpstreamUser& user);
+                                     Clock::duration dial_timeout, UpstreamUser& user,
+                                     const tls::ClientContext* tls = nullptr,
+                                     std::string server_name = {});
 
   // Hands a pooled connection to a new exchange.
   void attach(UpstreamUser& user);
@@ -86,6 +95,8 @@ class UpstreamConnection final : public TcpConnection, private http::ParserSink 
   static void connectCb(uv_connect_t* req, int status);
   static void resolvedCb(uv_getaddrinfo_t* req, int status, struct addrinfo* res);
 
+  void onTlsHandshakeDone() override;
+  void onTlsError(const std::string& why) override;
   void onRead(const char* data, std::size_t len) override;
   void onEof() override;
   void onReadError(int status) override;
@@ -101,6 +112,8 @@ class UpstreamConnection final : public TcpConnection, private http::ParserSink 
   UpstreamUser* user_ = nullptr;
   http::Http1Parser parser_;
   struct ResolveOp* resolve_op_ = nullptr;
+  const tls::ClientContext* tls_ = nullptr;  // only until the handshake is done
+  std::string server_name_;
   Clock::time_point connect_deadline_{};
   Clock::time_point header_deadline_{};
   Clock::time_point idle_since_{};

@@ -20,15 +20,19 @@
 #include "routing/route_table.h"
 
 namespace pier::tls {
-class ServerTls;  // tls/server_tls.h; only the proxy and the builder look inside
-}
+class ServerTls;      // tls/server_tls.h; only the proxy and the builder look inside
+class ClientContext;  // tls/client_tls.h
+}  // namespace pier::tls
 
 namespace pier::runtime {
 
 using Millis = std::chrono::milliseconds;
 
-// What a servers transport says about talking to backends (spec D.4; TLS fields arrive later).
+// What a servers transport says about talking to backends (spec D.4).
 struct TransportSpec {
+  std::string name = "default@internal";  // serversTransport name; part of the pool key
+  // TLS towards https servers (built only when the service has one); null = plain.
+  std::shared_ptr<const tls::ClientContext> tls;
   Millis dial_timeout{30000};
   Millis response_header_timeout{0};  // 0 = none
   Millis idle_conn_timeout{90000};
