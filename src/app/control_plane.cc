@@ -1,8 +1,11 @@
 #include "app/control_plane.h"
 
+#include <sys/stat.h>
+
 #include "base/log.h"
 #include "config/dynamic_merge.h"
 #include "control/snapshot_builder.h"
+#include "tls/server_tls.h"
 
 namespace pier::app {
 
@@ -30,6 +33,20 @@ void ControlPlane::onProviderConfig(const std::string& provider, config::Dynamic
   latest_[provider] = std::move(cfg);
   rebuild();
 }
+
+namespace {
+
+// Size and modification time; "" when the file cannot be read (a change too).
+std::string fileStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return {};
+  }
+  return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
 
 void ControlPlane::rebuild() {
   config::DynamicConfig merged;
@@ -59,7 +76,21 @@ void ControlPlane::rebuild() {
             " us: " + std::to_string(built.snapshot->routers.size()) + " routers, " +
             std::to_string(built.snapshot->services.size()) + " services");
   last_ = built.snapshot;
+  file_stamps_.clear();
+  for (const std::string& path : last_->server_tls->watchedFiles()) {
+    file_stamps_[path] = fileStamp(path);
+  }
   publish_(built.snapshot);
+}
+
+void ControlPlane::pollCertificateFiles() {
+  for (const auto& [path, stamp] : file_stamps_) {
+    if (fileStamp(path) != stamp) {
+      log::info("TLS file " + path + " changed on disk; reloading the TLS configuration");
+      rebuild();
+      return;
+    }
+  }
 }
 
 }  // namespace pier::app

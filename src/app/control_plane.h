@@ -31,15 +31,22 @@ class ControlPlane {
   void rebuild();
 
   std::uint64_t generation() const { return generation_; }
+  // Rebuilds when a certificate, key or CA file the TLS configuration read has changed on disk
+  // (size or modification time); unchanged ones are reused, so connections are not dropped.
+  void pollCertificateFiles();
 
  private:
   const config::StaticConfig& config_;
   std::vector<std::string> entry_point_names_;
   Publish publish_;
-  std::map<std::string, config::DynamicConfig> latest_;                // by provider, qualified
+  std::map<std::string, config::DynamicConfig> latest_;  // by provider, qualified
   runtime::SnapshotConstSharedPtr last_;  // the generation published last (TLS reuse)
   std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
+  std::map<std::string, std::string> file_stamps_;  // path -> "size:mtime" at the last build
 };
+
+// How often certificate files are checked for changes.
+inline constexpr std::uint64_t kCertificatePollMs = 2000;
 
 }  // namespace pier::app

@@ -97,6 +97,7 @@ struct Runtime {
   std::set<std::string> docker_default_rule_routers;  // from the latest Docker model
   uv_signal_t sig_term{}, sig_int{}, sig_hup{};
   uv_timer_t shutdown_timer{};
+  uv_timer_t cert_poll_timer{};  // certificate files changed on disk -> rebuild (spec F.1)
   Millis accept_grace{0};
   std::vector<Millis> grace;  // per entry point (graceTimeOut)
   std::chrono::steady_clock::time_point drain_started{};
@@ -143,6 +144,7 @@ void stopWorkersAndLoop(Runtime& rt) {
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_hup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.shutdown_timer), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.cert_poll_timer), nullptr);
 }
 
 // Shutdown (spec H.1): ping answers the terminating code at once; listeners stay open for
@@ -340,6 +342,12 @@ int runServer(const config::StaticConfig& config) {
   uv_signal_start(&rt.sig_hup, &onHangup, SIGHUP);
   uv_timer_init(&rt.loop, &rt.shutdown_timer);
   rt.shutdown_timer.data = &rt;
+  uv_timer_init(&rt.loop, &rt.cert_poll_timer);
+  rt.cert_poll_timer.data = &rt;
+  uv_timer_start(
+      &rt.cert_poll_timer,
+      [](uv_timer_t* t) { static_cast<Runtime*>(t->data)->control->pollCertificateFiles(); },
+      kCertificatePollMs, kCertificatePollMs);
 
   if (config.providers.file) {
     const auto& fp = *config.providers.file;

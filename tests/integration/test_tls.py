@@ -14,6 +14,7 @@ import threading
 import pytest
 
 import certs
+import harness
 import tcpkit
 from harness import lb, router
 
@@ -60,6 +61,23 @@ def https_get(port: int, sni: str | None, ctx: ssl.SSLContext, host: str | None 
     status = int(data.split(b" ", 2)[1])
     body = data.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in data else b""
     return status, body, s
+
+
+def read_response(s: socket.socket) -> bytes:
+    """One Content-Length response from a keep-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int([line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:")][0])
+    while len(body) < length:
+        chunk = s.recv(65536)
+        assert chunk
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def peer_cn(port: int, sni: str | None) -> str:
@@ -314,3 +332,44 @@ def test_unfinished_handshake_and_garbage_are_closed(pier_factory, backend, pki)
         assert tcpkit.closed_within(c, 2)
     status, _, _ = https_get(p.ports["web"], "a.test", tcpkit.client_context(ca=str(pki["ca"].cert)))
     assert status == 200
+
+
+def test_certificate_files_reloaded_without_dropping_connections(pier_factory, backend, pki,
+                                                                 tmp_path):
+    live_cert, live_key = tmp_path / "live.crt", tmp_path / "live.key"
+    live_cert.write_text(pki["a"].cert_text())
+    live_key.write_text(pki["a"].key_text())
+    cfg = {"http": {"routers": {"r": router("HostRegexp(`.+`)", "s", tls={})},
+                    "services": {"s": lb(backend)}},
+           "tls": {"certificates": [{"certFile": str(live_cert), "keyFile": str(live_key)}]}}
+    p = pier_factory(dynamic=cfg)
+    port = p.ports["web"]
+    assert peer_cn(port, "a.test") == "a.test"
+    ctx = tcpkit.client_context(ca=str(pki["ca"].cert))
+    kept = tcpkit.tls_connect(port, "a.test", ctx)
+    kept.sendall(b"GET /1 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+    assert read_response(kept).startswith(b"HTTP/1.1 200")
+    # Replace the files in place (same paths), as certbot or a secret mount does.
+    live_cert.write_text(pki["fallback"].cert_text())
+    live_key.write_text(pki["fallback"].key_text())
+    harness.wait_until(lambda: peer_cn(port, "fallback.test") == "fallback.test", 10,
+                       what="the new certificate to be served")
+    kept.sendall(b"GET /2 HTTP/1.1\r\nHost: a.test\r\n\r\n")  # the old connection still works
+    assert read_response(kept).startswith(b"HTTP/1.1 200")
+    kept.close()
+
+
+def test_unreadable_certificate_is_reported_and_the_rest_stays(pier_factory, backend, pki,
+                                                                tmp_path):
+    cfg = tls_file_config(pki, {"r": router("HostRegexp(`.+`)", "s", tls={})}, {"s": lb(backend)})
+    missing = tmp_path / "missing.crt"
+    cfg["tls"]["certificates"].append({"certFile": str(missing), "keyFile": str(pki["a"].key)})
+    # A certificate with another certificate's key.
+    cfg["tls"]["certificates"].append({"certFile": str(pki["fallback"].cert),
+                                       "keyFile": str(pki["a"].key)})
+    p = pier_factory(dynamic=cfg)
+    harness.wait_until(lambda: str(missing) in p.log_text(), 5, what="an error naming the file")
+    assert str(pki["fallback"].cert) in p.log_text()
+    assert peer_cn(p.ports["web"], "a.test") == "a.test"
+    assert peer_cn(p.ports["web"], "x.w.test") == "wild"
+    assert peer_cn(p.ports["web"], "fallback.test") == "TRAEFIK DEFAULT CERT"
