@@ -53,6 +53,14 @@ Result<proxy::EntryPointSettings> settingsFor(std::size_t index, const std::stri
       ep.forwarded_headers.not_append_x_forwarded_for || st.global.not_append_x_forwarded_for;
   s.forwarded.add_scheme_headers = ep.forwarded_headers.add_x_forwarded_scheme_headers;
   s.forwarded.connection_keep = ep.forwarded_headers.connection;
+  if (ep.proxy_protocol) {
+    s.proxy_protocol = true;
+    s.proxy_protocol_insecure = ep.proxy_protocol->insecure;
+    if (auto bad = s.proxy_protocol_trusted.assign(ep.proxy_protocol->trusted_ips)) {
+      return fail(Error::config("entryPoints." + name + ".proxyProtocol.trustedIPs: \"" + *bad +
+                                "\" is not an IP address or CIDR range"));
+    }
+  }
   s.read_timeout = ms(ep.transport.responding_timeouts.read_timeout);
   s.write_timeout = ms(ep.transport.responding_timeouts.write_timeout);
   s.idle_timeout = ms(ep.transport.responding_timeouts.idle_timeout);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -85,6 +86,123 @@ std::string proxyProtocolHeader(int version, const sockaddr* source, const socka
     return v2(source, destination);
   }
   return {};
+}
+
+namespace {
+
+constexpr std::size_t kV1MaxLine = 107;
+
+ProxyHeader parseV1(std::string_view bytes) {
+  ProxyHeader out;
+  std::size_t end = bytes.find("\r\n");
+  if (end == std::string_view::npos) {
+    out.status =
+        bytes.size() >= kV1MaxLine ? ProxyHeaderStatus::Malformed : ProxyHeaderStatus::NeedMore;
+    return out;
+  }
+  if (end + 2 > kV1MaxLine) {
+    out.status = ProxyHeaderStatus::Malformed;
+    return out;
+  }
+  std::string_view line = bytes.substr(6, end - 6);  // after "PROXY "
+  out.consumed = end + 2;
+  if (line.starts_with("UNKNOWN")) {
+    out.status = ProxyHeaderStatus::Ok;
+    return out;
+  }
+  // TCP4|TCP6 src dst sport dport
+  std::string_view parts[5];
+  std::size_t n = 0;
+  while (n < 5 && !line.empty()) {
+    std::size_t sp = line.find(' ');
+    parts[n++] = line.substr(0, sp);
+    line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+  }
+  if (n != 5 || !line.empty() || (parts[0] != "TCP4" && parts[0] != "TCP6")) {
+    out.status = ProxyHeaderStatus::Malformed;
+    return out;
+  }
+  unsigned char addr[16];
+  int family = parts[0] == "TCP4" ? AF_INET : AF_INET6;
+  std::string src(parts[1]);
+  std::string dst(parts[2]);
+  if (inet_pton(family, src.c_str(), addr) != 1 || inet_pton(family, dst.c_str(), addr) != 1) {
+    out.status = ProxyHeaderStatus::Malformed;
+    return out;
+  }
+  unsigned port = 0;
+  for (char c : parts[3]) {
+    if (c < '0' || c > '9' || port > 65535) {
+      out.status = ProxyHeaderStatus::Malformed;
+      return out;
+    }
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (parts[3].empty() || port > 65535) {
+    out.status = ProxyHeaderStatus::Malformed;
+    return out;
+  }
+  out.source_ip = src;
+  out.source_port = static_cast<std::uint16_t>(port);
+  out.status = ProxyHeaderStatus::Ok;
+  return out;
+}
+
+ProxyHeader parseV2(std::string_view bytes) {
+  ProxyHeader out;
+  if (bytes.size() < 16) {
+    return out;  // NeedMore
+  }
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  std::size_t len = (byte(14) << 8) | byte(15);
+  if ((byte(12) >> 4) != 2) {
+    out.status = ProxyHeaderStatus::Malformed;
+    return out;
+  }
+  if (bytes.size() < 16 + len) {
+    return out;  // NeedMore
+  }
+  out.consumed = 16 + len;
+  out.status = ProxyHeaderStatus::Ok;
+  bool local = (byte(12) & 0x0f) == 0;
+  unsigned family = byte(13) >> 4;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (local) {
+    return out;
+  }
+  if (family == 1 && len >= 12) {
+    inet_ntop(AF_INET, bytes.data() + 16, text, sizeof text);
+    out.source_ip = text;
+    out.source_port = static_cast<std::uint16_t>((byte(24) << 8) | byte(25));
+  } else if (family == 2 && len >= 36) {
+    inet_ntop(AF_INET6, bytes.data() + 16, text, sizeof text);
+    out.source_ip = text;
+    out.source_port = static_cast<std::uint16_t>((byte(48) << 8) | byte(49));
+  }
+  return out;  // other families (unix): keep the peer
+}
+
+}  // namespace
+
+ProxyHeader parseProxyHeader(std::string_view bytes) {
+  static constexpr std::string_view kV1 = "PROXY ";
+  std::string_view v2sig(kV2Signature, 12);
+  std::size_t n = std::min(bytes.size(), std::size_t{12});
+  if (bytes.substr(0, std::min(n, kV1.size())) == kV1.substr(0, std::min(n, kV1.size()))) {
+    if (bytes.size() < kV1.size()) {
+      return {};
+    }
+    return parseV1(bytes);
+  }
+  if (bytes.substr(0, n) == v2sig.substr(0, n)) {
+    if (bytes.size() < 12) {
+      return {};
+    }
+    return parseV2(bytes);
+  }
+  ProxyHeader out;
+  out.status = ProxyHeaderStatus::NotProxy;
+  return out;
 }
 
 }  // namespace pier::net

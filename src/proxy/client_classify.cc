@@ -17,10 +17,12 @@ constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
 void ClientConnection::startClassifying() {
   const runtime::SnapshotConstSharedPtr& snapshot = ctx_.snapshot();
   const runtime::EntryPointRoutes* routes = snapshot ? snapshot->entryPoint(ep_.index) : nullptr;
+  expect_proxy_header_ = ep_.proxy_protocol && (ep_.proxy_protocol_insecure ||
+                                                ep_.proxy_protocol_trusted.contains(peer_));
   // Step 1, server-first protocols (SMTP, MySQL): with only non-TLS TCP routes, a matching
   // route gets the connection before the client says anything.
-  if (routes != nullptr && !routes->tcp.routes().empty() && routes->tcp_tls.routes().empty() &&
-      routes->https.routes().empty()) {
+  if (!expect_proxy_header_ && routes != nullptr && !routes->tcp.routes().empty() &&
+      routes->tcp_tls.routes().empty() && routes->https.routes().empty()) {
     routing::TcpRequestView view;
     view.client_ip = peer_;
     if (const routing::TcpRoute* route = routes->tcp.match(view)) {
@@ -35,7 +37,35 @@ void ClientConnection::startClassifying() {
   }
 }
 
+// A trusted peer (a load balancer in front) starts with a PROXY header naming the real client;
+// from then on that client is the peer for forwarded headers, ClientIP rules and logs.
+bool ClientConnection::consumeProxyHeader() {
+  net::ProxyHeader header = net::parseProxyHeader(stash_);
+  switch (header.status) {
+    case net::ProxyHeaderStatus::NeedMore:
+      return false;
+    case net::ProxyHeaderStatus::Malformed:
+      log::debug("entry point " + ep_.name + ": malformed PROXY header from " + peer_.toString() +
+                 "; connection closed");
+      close();
+      return false;
+    case net::ProxyHeaderStatus::NotProxy:
+      break;  // a trusted peer may also connect directly
+    case net::ProxyHeaderStatus::Ok:
+      stash_.erase(0, header.consumed);
+      if (auto ip = base::IpAddress::parse(header.source_ip)) {
+        peer_ = *ip;
+      }
+      break;
+  }
+  expect_proxy_header_ = false;
+  return !stash_.empty();
+}
+
 void ClientConnection::classify() {
+  if (expect_proxy_header_ && !consumeProxyHeader()) {
+    return;
+  }
   runtime::SnapshotConstSharedPtr snapshot = ctx_.snapshot();
   const runtime::EntryPointRoutes* routes = snapshot ? snapshot->entryPoint(ep_.index) : nullptr;
   if (static_cast<std::uint8_t>(stash_[0]) != kTlsHandshakeRecord) {

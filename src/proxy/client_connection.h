@@ -103,6 +103,7 @@ class ClientConnection final : public TcpConnection,
   // Connection classification and TCP routes (client_classify.cc)
   void startClassifying();
   void classify();
+  bool consumeProxyHeader();
   void serveHttp();
   void startTcpRoute(const runtime::SnapshotConstSharedPtr& snapshot, std::uint32_t router);
   void onTcpUpstreamConnected();
@@ -139,11 +140,12 @@ class ClientConnection final : public TcpConnection,
   http::Http1Parser parser_;
   base::IpAddress peer_;
   Phase phase_ = Phase::Classify;
-  int tcp_proxy_protocol_ = 0;    // PROXY protocol version to send once a TCP route connects
-  bool tls_terminated_ = false;   // a TLS session decrypts this connection
-  std::string tls_sni_;           // from the ClientHello; empty when none or not TLS
-  std::string tls_options_;       // TLS options the handshake used (spec F.4 421 check)
-  std::uint32_t tcp_router_ = 0;  // TcpTlsHandshake: the route to connect afterwards
+  int tcp_proxy_protocol_ = 0;        // PROXY protocol version to send once a TCP route connects
+  bool tls_terminated_ = false;       // a TLS session decrypts this connection
+  std::string tls_sni_;               // from the ClientHello; empty when none or not TLS
+  std::string tls_options_;           // TLS options the handshake used (spec F.4 421 check)
+  std::uint32_t tcp_router_ = 0;      // TcpTlsHandshake: the route to connect afterwards
+  bool expect_proxy_header_ = false;  // a trusted peer on a proxyProtocol entry point
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;

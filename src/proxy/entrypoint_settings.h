@@ -42,6 +42,10 @@ struct EntryPointSettings {
   Millis keep_alive_max_time{0};              // 0 = unlimited
   UnderscoreHeaders underscore_headers = UnderscoreHeaders::Keep;
   EncodedCharacterPolicy encoded;
+  // proxyProtocol (spec A.7): a PROXY v1/v2 header from these peers names the real client.
+  bool proxy_protocol = false;
+  bool proxy_protocol_insecure = false;  // trust every peer
+  base::IpRangeSet proxy_protocol_trusted;
 };
 
 }  // namespace pier::proxy

@@ -226,3 +226,33 @@ def test_silent_client_is_closed_after_read_timeout(pier_factory, servers, pki):
         start = time.monotonic()
         assert tcpkit.closed_within(c, 5)
         assert time.monotonic() - start < 4
+
+
+def test_entry_point_accepts_proxy_protocol_from_trusted_peers(pier_factory, backend):
+    static = {"entryPoints": {"lb": {"address": None,
+                                     "proxyProtocol": {"trustedIPs": ["127.0.0.1/32"]}},
+                              "untrusted": {"address": None,
+                                            "proxyProtocol": {"trustedIPs": ["10.0.0.0/8"]}}}}
+    cfg = {"http": {"routers": {"r": router("PathPrefix(`/`)", "s",
+                                            entry_points=["lb", "untrusted"])},
+                    "services": {"s": lb(backend)}}}
+    p = pier_factory(static=static, dynamic=cfg)
+    request = b"GET /who HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    for header in (b"PROXY TCP4 203.0.113.9 10.0.0.1 40000 443\r\n",
+                   b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" + socket.inet_aton("203.0.113.9") +
+                   socket.inet_aton("10.0.0.1") + (40000).to_bytes(2, "big") + (443).to_bytes(2, "big")):
+        with tcpkit.connect(p.ports["lb"]) as c:
+            c.sendall(header + request)
+            data = tcpkit.recv_some(c, 1 << 20)
+        assert data.startswith(b"HTTP/1.1 200"), data[:100]
+        body = data.split(b"\r\n\r\n", 1)[1]
+        headers = {k.lower(): v for k, v in __import__("json").loads(body)["headers"]}
+        assert headers["x-real-ip"] == "203.0.113.9"
+        assert headers["x-forwarded-for"] == "203.0.113.9"
+    # A direct connection from a trusted peer without a header still works.
+    r = p.get("/direct", entrypoint="lb")
+    assert r.status == 200
+    # From a peer outside trustedIPs the header is not interpreted: it is just a bad request.
+    with tcpkit.connect(p.ports["untrusted"]) as c:
+        c.sendall(b"PROXY TCP4 203.0.113.9 10.0.0.1 40000 443\r\n" + request)
+        assert tcpkit.recv_some(c, 12).startswith(b"HTTP/1.1 400")

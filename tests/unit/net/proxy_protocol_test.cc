@@ -67,3 +67,44 @@ TEST_CASE("unknown versions produce nothing") {
 
 }  // namespace
 }  // namespace pier::net
+
+namespace pier::net {
+namespace {
+
+TEST_CASE("PROXY headers we write parse back to the same client") {
+  auto src = v4("192.0.2.7", 51000);
+  auto dst = v4("10.0.0.1", 443);
+  for (int version : {1, 2}) {
+    std::string h = proxyProtocolHeader(version, sa(&src), sa(&dst));
+    ProxyHeader p = parseProxyHeader(h + "GET / HTTP/1.1\r\n");
+    REQUIRE(p.status == ProxyHeaderStatus::Ok);
+    CHECK(p.consumed == h.size());
+    CHECK(p.source_ip == "192.0.2.7");
+    CHECK(p.source_port == 51000);
+    for (std::size_t n = 1; n < h.size(); ++n) {
+      REQUIRE_MESSAGE(parseProxyHeader(h.substr(0, n)).status == ProxyHeaderStatus::NeedMore, n);
+    }
+  }
+  auto src6 = v6("2001:db8::1", 40000);
+  auto dst6 = v6("::1", 8443);
+  ProxyHeader p6 = parseProxyHeader(proxyProtocolHeader(2, sa(&src6), sa(&dst6)));
+  CHECK(p6.source_ip == "2001:db8::1");
+  CHECK(p6.source_port == 40000);
+}
+
+TEST_CASE("PROXY UNKNOWN and LOCAL keep the peer; junk is refused") {
+  ProxyHeader u = parseProxyHeader("PROXY UNKNOWN\r\nrest");
+  CHECK(u.status == ProxyHeaderStatus::Ok);
+  CHECK(u.consumed == 15);
+  CHECK(u.source_ip.empty());
+  CHECK(parseProxyHeader("GET / HTTP/1.1\r\n").status == ProxyHeaderStatus::NotProxy);
+  CHECK(parseProxyHeader(std::string("\x16\x03\x01", 3)).status == ProxyHeaderStatus::NotProxy);
+  CHECK(parseProxyHeader("PROXY TCP4 1.2.3.4 5.6.7.8 99999 80\r\n").status ==
+        ProxyHeaderStatus::Malformed);
+  CHECK(parseProxyHeader("PROXY TCP4 nope 5.6.7.8 1 80\r\n").status ==
+        ProxyHeaderStatus::Malformed);
+  CHECK(parseProxyHeader("PROXY " + std::string(200, 'x')).status == ProxyHeaderStatus::Malformed);
+}
+
+}  // namespace
+}  // namespace pier::net
