@@ -191,6 +191,7 @@ class Builder {
     buildRouters(merged);
     addInternalRouters();
     buildTcpServices(merged);
+    buildWeightedTcpServices(merged);
     buildTcpRouters(merged);
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       runtime::EntryPointRoutes ep;
@@ -471,14 +472,21 @@ class Builder {
         continue;
       }
       if (!svc.load_balancer) {
-        report_.errors.push_back("TCP service " + name +
-                                 ": weighted TCP services are not supported yet");
-        continue;
+        continue;  // weighted: resolved below, once every loadBalancer service exists
       }
       const config::TcpLoadBalancer& lb = *svc.load_balancer;
       runtime::TcpServiceSpec spec;
       spec.name = name;
       config::TcpServersTransport transport;
+      const config::StaticTcpServersTransport& defaults = static_.tcp_servers_transport;
+      transport.dial_timeout = defaults.dial_timeout;
+      transport.dial_keep_alive = defaults.dial_keep_alive;
+      transport.termination_delay = defaults.termination_delay;
+      if (defaults.tls) {
+        transport.tls = config::TcpTransportTls{};
+        transport.tls->insecure_skip_verify = defaults.tls->insecure_skip_verify;
+        transport.tls->root_cas = defaults.tls->root_cas;
+      }
       if (!lb.servers_transport.empty()) {
         auto it = merged.tcp.servers_transports.find(lb.servers_transport);
         if (it == merged.tcp.servers_transports.end()) {
@@ -519,19 +527,106 @@ class Builder {
         }
         parsed->weight = server.weight;
         parsed->tls = server.tls;
-        if (server.tls) {
-          report_.errors.push_back("TCP service " + name + ": server " + server.address +
-                                   ": TLS to TCP servers is not supported yet");
-          ok = false;
-          break;
-        }
         spec.servers.push_back(std::move(*parsed));
+      }
+      bool any_tls = std::any_of(spec.servers.begin(), spec.servers.end(),
+                                 [](const runtime::TcpServerSpec& s) { return s.tls; });
+      if (ok && any_tls) {
+        tls::ClientTlsSettings settings;
+        if (transport.tls) {
+          settings = tls::clientSettingsFrom(*transport.tls);
+        }
+        auto ctx = clientContextFor(settings);
+        if (!ctx) {
+          report_.errors.push_back("TCP service " + name +
+                                   ": TLS to its servers: " + ctx.error().message);
+          continue;
+        }
+        spec.tls = *ctx;
       }
       if (ok) {
         tcp_service_index_[name] = static_cast<std::uint32_t>(snapshot_->tcp_services.size());
         snapshot_->tcp_services.push_back(std::move(spec));
       }
     }
+  }
+
+  // A weighted TCP service becomes one server list: each child's servers with weights scaled
+  // so that the child gets its share (weight / total) and its servers keep their own ratios,
+  // which is what picking a child then a server gives over many connections.
+  void buildWeightedTcpServices(const config::DynamicConfig& merged) {
+    for (const auto& [name, svc] : merged.tcp.services) {
+      if (!svc.weighted || svc.load_balancer) {
+        continue;
+      }
+      std::set<std::string> visiting;
+      auto flat = flattenWeighted(merged, name, visiting);
+      if (!flat) {
+        report_.errors.push_back("TCP service " + name + ": " + flat.error().message);
+        continue;
+      }
+      flat->name = name;
+      tcp_service_index_[name] = static_cast<std::uint32_t>(snapshot_->tcp_services.size());
+      snapshot_->tcp_services.push_back(std::move(*flat));
+    }
+  }
+
+  Result<runtime::TcpServiceSpec> flattenWeighted(const config::DynamicConfig& merged,
+                                                  const std::string& name,
+                                                  std::set<std::string>& visiting) {
+    if (auto it = tcp_service_index_.find(name); it != tcp_service_index_.end()) {
+      return snapshot_->tcp_services[it->second];
+    }
+    auto svc = merged.tcp.services.find(name);
+    if (svc == merged.tcp.services.end()) {
+      return fail(Error::config("service \"" + name + "\" does not exist"));
+    }
+    if (!svc->second.weighted) {
+      return fail(Error::config("service \"" + name + "\" is not usable (see its error)"));
+    }
+    if (!visiting.insert(name).second) {
+      return fail(Error::config("weighted services refer to each other in a cycle through \"" +
+                                name + "\""));
+    }
+    runtime::TcpServiceSpec out;
+    std::vector<std::pair<runtime::TcpServiceSpec, std::int64_t>> children;
+    for (const config::WeightedRef& ref : svc->second.weighted->services) {
+      if (ref.weight <= 0) {
+        continue;
+      }
+      auto child = flattenWeighted(merged, ref.name, visiting);
+      if (!child) {
+        return child;
+      }
+      children.emplace_back(std::move(*child), ref.weight);
+    }
+    // Scale: server weight x child weight x (product of the other children's totals).
+    std::vector<std::int64_t> totals;
+    std::int64_t product = 1;
+    for (const auto& [child, weight] : children) {
+      std::int64_t total = 0;
+      for (const auto& s : child.servers) {
+        total += s.weight;
+      }
+      totals.push_back(std::max<std::int64_t>(total, 1));
+      product = std::min<std::int64_t>(product * totals.back(), 1'000'000);
+    }
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      const auto& [child, weight] = children[i];
+      if (out.servers.empty()) {
+        out.dial_timeout = child.dial_timeout;
+        out.termination_delay = child.termination_delay;
+        out.proxy_protocol_version = child.proxy_protocol_version;
+        out.tls = child.tls;
+      }
+      for (runtime::TcpServerSpec s : child.servers) {
+        s.weight =
+            static_cast<int>(std::max<std::int64_t>(1, s.weight * weight * product / totals[i]));
+        out.servers.push_back(std::move(s));
+      }
+    }
+    visiting.erase(name);
+    return out;
   }
 
   void buildTcpRouters(const config::DynamicConfig& merged) {

@@ -6,6 +6,7 @@
 #include "net/proxy_protocol.h"
 #include "proxy/client_connection.h"
 #include "proxy/worker_context.h"
+#include "tls/client_tls.h"
 
 namespace pier::proxy {
 namespace {
@@ -154,13 +155,17 @@ void ClientConnection::startTcpRoute(const runtime::SnapshotConstSharedPtr& snap
   tcp_proxy_protocol_ = service.proxy_protocol_version;
   stopReading();  // until the server answers; bytes so far wait in stash_
   ex_ = Exchange{};
-  ex_.upstream = UpstreamConnection::connect(ctx_, std::string(), target.host, target.port,
-                                             service.dial_timeout, *this);
+  ex_.snapshot = snapshot;  // owns the TLS context the connect uses; dropped once connected
+  bool tls = target.tls && service.tls != nullptr;
+  ex_.upstream = UpstreamConnection::connect(
+      ctx_, std::string(), target.host, target.port, service.dial_timeout, *this,
+      tls ? service.tls.get() : nullptr, tls ? service.tls->settings().server_name : std::string());
 }
 
 void ClientConnection::onTcpUpstreamConnected() {
   UpstreamConnection* up = ex_.upstream;
   phase_ = Phase::Tunnel;
+  ex_.snapshot.reset();  // a tunnel holds nothing of the generation (reloads never touch it)
   up->enterTunnel();
   if (tcp_proxy_protocol_ != 0) {
     sockaddr_storage peer{};

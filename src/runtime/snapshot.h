@@ -97,6 +97,8 @@ struct TcpServiceSpec {
   Millis dial_timeout{30000};
   Millis termination_delay{100};   // after one side half-closes; negative = wait for both
   int proxy_protocol_version = 0;  // 0 = none; 1 or 2: PROXY header sent to the server
+  // TLS towards servers marked `tls` (the transport's settings); null when none is.
+  std::shared_ptr<const tls::ClientContext> tls;
 };
 
 enum class TcpTlsMode : std::uint8_t {

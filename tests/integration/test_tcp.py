@@ -256,3 +256,31 @@ def test_entry_point_accepts_proxy_protocol_from_trusted_peers(pier_factory, bac
     with tcpkit.connect(p.ports["untrusted"]) as c:
         c.sendall(b"PROXY TCP4 203.0.113.9 10.0.0.1 40000 443\r\n" + request)
         assert tcpkit.recv_some(c, 12).startswith(b"HTTP/1.1 400")
+
+
+def test_weighted_tcp_service_and_tls_to_the_server(pier_factory, servers, pki):
+    a, b = servers("a"), servers("b")
+    ctx = tcpkit.server_context(str(pki["db"].cert), str(pki["db"].key))
+    secure = servers("secure", tls=ctx)
+    cfg = tcp_config(
+        {"w": {"rule": "HostSNI(`*`)", "service": "split", "entryPoints": ["tcp"]},
+         "t": {"rule": "HostSNI(`*`)", "service": "to-tls", "entryPoints": ["tcp2"]}},
+        {"split": {"weighted": {"services": [{"name": "sa", "weight": 3},
+                                             {"name": "sb", "weight": 1}]}},
+         "sa": tcp_lb(a), "sb": tcp_lb(b),
+         "to-tls": {"loadBalancer": {"servers": [{"address": secure.address, "tls": True}],
+                                     "serversTransport": "private"}}})
+    cfg["tcp"]["serversTransports"] = {"private": {"tls": {"serverName": "db.test",
+                                                           "rootCAs": [str(pki["ca"].cert)]}}}
+    p = pier_factory(static={"entryPoints": {"tcp": {"address": None}, "tcp2": {"address": None}},
+                             "workers": 1}, dynamic=cfg)
+    seen = []
+    for _ in range(8):
+        with tcpkit.connect(p.ports["tcp"]) as c:
+            c.sendall(b"?")
+            seen.append(tcpkit.recv_some(c, 3).split(b":")[0].decode())
+    assert seen.count("a") == 6 and seen.count("b") == 2, seen
+    with tcpkit.connect(p.ports["tcp2"]) as c:  # plain in, TLS (verified) to the server
+        c.sendall(b"hi")
+        assert tcpkit.recv_some(c, 9) == b"secure:hi"
+    assert secure.errors == []
