@@ -1,0 +1,18 @@
+#include "tls/wolfssl.h"
+
+#include <mutex>
+
+namespace pier::tls {
+
+void initOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { wolfSSL_Init(); });
+}
+
+std::string errorString(int code) {
+  char buf[WOLFSSL_MAX_ERROR_SZ] = {};
+  wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace pier::tls
