@@ -1,8 +1,13 @@
 #include "app/control_plane.h"
 
+#include <ctime>
+
+#include "app/api_view.h"
 #include "base/log.h"
 #include "config/dynamic_merge.h"
 #include "control/snapshot_builder.h"
+#include "observability/health.h"
+#include "observability/metrics_registry.h"
 
 namespace pier::app {
 
@@ -10,7 +15,14 @@ ControlPlane::ControlPlane(const config::StaticConfig& config,
                            std::vector<std::string> entry_point_names, Publish publish)
     : config_(config),
       entry_point_names_(std::move(entry_point_names)),
-      publish_(std::move(publish)) {}
+      publish_(std::move(publish)) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  start_date_ = buf;
+}
 
 void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg,
                                     const std::set<std::string>& default_rule_routers) {
@@ -24,11 +36,21 @@ void ControlPlane::onProviderConfig(const std::string& provider, config::Dynamic
     // spec I.1 step 3 / I1.8: an identical configuration is not applied again (a container
     // without labels starting, a file saved unchanged).
     log::debug("provider " + provider + ": configuration unchanged, not reloading");
+    if (health_ != nullptr) {
+      health_->providerDelivered(provider);
+    }
     return;
   }
   default_rule_routers_[provider] = std::move(guarded);
   latest_[provider] = std::move(cfg);
   rebuild();
+  if (health_ != nullptr) {
+    health_->providerDelivered(provider);  // readiness: published to the workers
+  }
+  if (metrics_ != nullptr) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    metrics_->configReloaded(std::chrono::duration<double>(now).count());
+  }
 }
 
 void ControlPlane::rebuild() {
@@ -44,7 +66,7 @@ void ControlPlane::rebuild() {
     guarded.insert(routers.begin(), routers.end());
   }
   control::BuildResult built =
-      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded);
+      control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded, metrics_);
   for (const std::string& e : built.report.errors) {
     log::error(e);
   }
@@ -57,6 +79,9 @@ void ControlPlane::rebuild() {
             std::to_string(took.count()) +
             " us: " + std::to_string(built.snapshot->routers.size()) + " routers, " +
             std::to_string(built.snapshot->services.size()) + " services");
+  if (api_ != nullptr) {
+    api_->publish(buildApiDocuments(config_, entry_point_names_, merged, built, start_date_));
+  }
   publish_(built.snapshot);
 }
 

@@ -14,6 +14,12 @@
 #include "config/static_config.h"
 #include "runtime/snapshot.h"
 
+namespace pier::observability {
+class ApiDocuments;
+class Health;
+class MetricsRegistry;
+}  // namespace pier::observability
+
 namespace pier::app {
 
 class ControlPlane {
@@ -31,6 +37,13 @@ class ControlPlane {
   void rebuild();
 
   std::uint64_t generation() const { return generation_; }
+  // Optional: series ids and reload figures (metrics), first configurations (readiness).
+  void setObservers(observability::MetricsRegistry* metrics, observability::Health* health,
+                    observability::ApiDocuments* api = nullptr) {
+    metrics_ = metrics;
+    health_ = health;
+    api_ = api;
+  }
 
  private:
   const config::StaticConfig& config_;
@@ -39,6 +52,10 @@ class ControlPlane {
   std::map<std::string, config::DynamicConfig> latest_;                // by provider, qualified
   std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
+  observability::MetricsRegistry* metrics_ = nullptr;
+  observability::Health* health_ = nullptr;
+  observability::ApiDocuments* api_ = nullptr;
+  std::string start_date_;  // for /api/version
 };
 
 }  // namespace pier::app

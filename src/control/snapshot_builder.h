@@ -13,6 +13,10 @@
 #include "config/static_config.h"
 #include "runtime/snapshot.h"
 
+namespace pier::observability {
+class MetricsRegistry;
+}
+
 namespace pier::control {
 
 struct BuildReport {
@@ -30,10 +34,12 @@ struct BuildResult {
 // added here from the static configuration.
 // `default_rule_routers` are the qualified names of routers whose rule came from a provider's
 // defaultRule: they get the X-Traefik-Router loop guard (spec G.3).
+// `metrics`, when given, assigns the routers' and services' series ids (issue #5).
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
                           const config::DynamicConfig& merged, std::uint64_t generation,
-                          const std::set<std::string>& default_rule_routers = {});
+                          const std::set<std::string>& default_rule_routers = {},
+                          observability::MetricsRegistry* metrics = nullptr);
 
 // The X-Traefik-Router value for a router: FNV-1 64-bit hash of its qualified name, in hex.
 std::string loopGuardValue(const std::string& qualified_router_name);

@@ -19,6 +19,10 @@ namespace pier::runtime {
 
 using Millis = std::chrono::milliseconds;
 
+// Series id given by observability::MetricsRegistry when the snapshot is built; internal
+// routers and services, and builds without metrics, keep kNoMetricsId.
+inline constexpr std::uint32_t kNoMetricsId = 0xffffffffu;
+
 // What a servers transport says about talking to backends (spec D.4; TLS fields arrive later).
 struct TransportSpec {
   Millis dial_timeout{30000};
@@ -42,6 +46,10 @@ enum class ServiceKind : std::uint8_t {
   Ping,          // ping@internal
   Redirect,      // entry-point redirection (internal)
   Noop,          // noop@internal: 418
+  Live,          // live@internal: /live (worker loops alive)
+  Ready,         // ready@internal: /ready (configured, bound, not draining)
+  Prometheus,    // prometheus@internal: /metrics
+  Api,           // api@internal: /api/...
 };
 
 struct RedirectSpec {
@@ -57,6 +65,7 @@ struct ServiceSpec {
   bool pass_host_header = true;
   TransportSpec transport;
   RedirectSpec redirect;
+  std::uint32_t metrics_id = kNoMetricsId;
 };
 
 struct RouterSpec {
@@ -64,6 +73,7 @@ struct RouterSpec {
   std::uint32_t service = 0;
   bool from_default_rule = false;  // loop guard (spec G.3)
   std::string loop_guard_value;    // X-Traefik-Router value when from_default_rule
+  std::uint32_t metrics_id = kNoMetricsId;
 };
 
 struct EntryPointRoutes {
