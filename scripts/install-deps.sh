@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config g++ clang clang-format libuv1-dev libwolfssl-dev
   libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libyaml-cpp-dev doctest-dev libexpected-dev
   node-llhttp)
-test_pkgs=(python3 python3-pytest curl procps openssl)
+test_pkgs=(python3 python3-pytest curl procps openssl prometheus)  # promtool: check metrics
 pkgs=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=("${test_pkgs[@]}")

@@ -2,9 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
+
+#include "app/api_view.h"
 #include "base/log.h"
 #include "config/dynamic_merge.h"
 #include "control/snapshot_builder.h"
+#include "observability/health.h"
+#include "observability/metrics_registry.h"
 #include "tls/server_tls.h"
 
 namespace pier::app {
@@ -13,7 +18,14 @@ ControlPlane::ControlPlane(const config::StaticConfig& config,
                            std::vector<std::string> entry_point_names, Publish publish)
     : config_(config),
       entry_point_names_(std::move(entry_point_names)),
-      publish_(std::move(publish)) {}
+      publish_(std::move(publish)) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  start_date_ = buf;
+}
 
 void ControlPlane::onProviderConfig(const std::string& provider, config::DynamicConfig cfg,
                                     const std::set<std::string>& default_rule_routers) {
@@ -27,11 +39,21 @@ void ControlPlane::onProviderConfig(const std::string& provider, config::Dynamic
     // spec I.1 step 3 / I1.8: an identical configuration is not applied again (a container
     // without labels starting, a file saved unchanged).
     log::debug("provider " + provider + ": configuration unchanged, not reloading");
+    if (health_ != nullptr) {
+      health_->providerDelivered(provider);
+    }
     return;
   }
   default_rule_routers_[provider] = std::move(guarded);
   latest_[provider] = std::move(cfg);
   rebuild();
+  if (health_ != nullptr) {
+    health_->providerDelivered(provider);  // readiness: published to the workers
+  }
+  if (metrics_ != nullptr) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    metrics_->configReloaded(std::chrono::duration<double>(now).count());
+  }
 }
 
 namespace {
@@ -62,7 +84,7 @@ void ControlPlane::rebuild() {
   }
   control::BuildResult built =
       control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded,
-                             last_ ? last_->server_tls.get() : nullptr);
+                             last_ ? last_->server_tls.get() : nullptr, metrics_);
   for (const std::string& e : built.report.errors) {
     log::error(e);
   }
@@ -79,6 +101,9 @@ void ControlPlane::rebuild() {
   file_stamps_.clear();
   for (const std::string& path : last_->server_tls->watchedFiles()) {
     file_stamps_[path] = fileStamp(path);
+  }
+  if (api_ != nullptr) {
+    api_->publish(buildApiDocuments(config_, entry_point_names_, merged, built, start_date_));
   }
   publish_(built.snapshot);
 }

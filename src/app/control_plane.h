@@ -14,6 +14,12 @@
 #include "config/static_config.h"
 #include "runtime/snapshot.h"
 
+namespace pier::observability {
+class ApiDocuments;
+class Health;
+class MetricsRegistry;
+}  // namespace pier::observability
+
 namespace pier::app {
 
 class ControlPlane {
@@ -34,6 +40,13 @@ class ControlPlane {
   // Rebuilds when a certificate, key or CA file the TLS configuration read has changed on disk
   // (size or modification time); unchanged ones are reused, so connections are not dropped.
   void pollCertificateFiles();
+  // Optional: series ids and reload figures (metrics), first configurations (readiness).
+  void setObservers(observability::MetricsRegistry* metrics, observability::Health* health,
+                    observability::ApiDocuments* api = nullptr) {
+    metrics_ = metrics;
+    health_ = health;
+    api_ = api;
+  }
 
  private:
   const config::StaticConfig& config_;
@@ -44,6 +57,10 @@ class ControlPlane {
   std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
   std::map<std::string, std::string> file_stamps_;  // path -> "size:mtime" at the last build
+  observability::MetricsRegistry* metrics_ = nullptr;
+  observability::Health* health_ = nullptr;
+  observability::ApiDocuments* api_ = nullptr;
+  std::string start_date_;  // for /api/version
 };
 
 // How often certificate files are checked for changes.

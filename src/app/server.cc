@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include <algorithm>
@@ -12,8 +13,13 @@
 
 #include "app/control_plane.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "control/throttle.h"
 #include "core/worker.h"
+#include "observability/access_log.h"
+#include "observability/api_documents.h"
+#include "observability/health.h"
+#include "observability/metrics_registry.h"
 #include "providers/curl_multi.h"
 #include "providers/docker/container_model.h"
 #include "providers/docker/docker_provider.h"
@@ -106,6 +112,11 @@ struct Runtime {
   uv_signal_t sig_term{}, sig_int{}, sig_hup{};
   uv_timer_t shutdown_timer{};
   uv_timer_t cert_poll_timer{};  // certificate files changed on disk -> rebuild (spec F.1)
+  std::unique_ptr<observability::Health> health;
+  std::unique_ptr<observability::MetricsRegistry> metrics;
+  std::unique_ptr<observability::AccessLog> access_log;
+  std::unique_ptr<observability::ApiDocuments> api;
+  uv_signal_t sig_usr1{};
   Millis accept_grace{0};
   std::vector<Millis> grace;  // per entry point (graceTimeOut)
   std::chrono::steady_clock::time_point drain_started{};
@@ -151,6 +162,7 @@ void stopWorkersAndLoop(Runtime& rt) {
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_term), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_hup), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_usr1), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.shutdown_timer), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.cert_poll_timer), nullptr);
 }
@@ -292,6 +304,113 @@ bool startDockerProvider(Runtime& rt, const config::DockerProvider& dp, Millis t
   return true;
 }
 
+void onUser1(uv_signal_t* handle, int) {
+  auto& rt = *static_cast<Runtime*>(handle->data);
+  if (rt.access_log) {
+    log::info("received SIGUSR1: reopening the access log");
+    rt.access_log->reopen();
+  }
+}
+
+Result<observability::AccessLogSettings> accessLogSettings(const config::AccessLog& al) {
+  using observability::FieldMode;
+  observability::AccessLogSettings s;
+  s.file_path = al.file_path;
+  std::string format = base::toLower(al.format);
+  if (format == "json") {
+    s.json = true;
+  } else if (format == "genericclf") {
+    s.generic_clf = true;
+  } else if (format != "common" && !format.empty()) {
+    return fail(Error::config("accessLog.format: \"" + al.format +
+                              "\" is not a format (expected common, genericCLF or json)"));
+  }
+  s.buffering_size = static_cast<std::size_t>(std::max<std::int64_t>(al.buffering_size, 0));
+  if (al.filters) {
+    for (const std::string& code : al.filters->status_codes) {
+      auto range = observability::parseStatusRange(code);
+      if (!range) {
+        return fail(range.error());
+      }
+      s.status_ranges.push_back(*range);
+    }
+    s.retry_attempts = al.filters->retry_attempts;
+    s.min_duration_ns = al.filters->min_duration.count();
+  }
+  if (al.fields) {
+    std::string bad;
+    auto mode = [&](const std::string& text, FieldMode fallback) {
+      auto m = observability::parseFieldMode(text);
+      if (!m) {
+        bad = m.error().message;
+        return fallback;
+      }
+      return *m;
+    };
+    s.fields_default = mode(al.fields->default_mode, FieldMode::Keep);
+    for (const auto& [name, m] : al.fields->names) {
+      s.field_names[base::toLower(name)] = mode(m, FieldMode::Keep);
+    }
+    s.headers_default = mode(al.fields->headers.default_mode, FieldMode::Drop);
+    for (const auto& [name, m] : al.fields->headers.names) {
+      s.header_names[base::toLower(name)] = mode(m, FieldMode::Drop);
+    }
+    if (!bad.empty()) {
+      return fail(Error::config(bad));
+    }
+  }
+  return s;
+}
+
+// Liveness/readiness state, Prometheus metrics and access logs (issue #5), before the workers
+// that use them.
+bool startObservability(Runtime& rt, const config::StaticConfig& config,
+                        const std::vector<std::string>& entry_points, std::size_t workers) {
+  if (config.access_log) {
+    auto settings = accessLogSettings(*config.access_log);
+    if (!settings) {
+      log::error(settings.error().message);
+      return false;
+    }
+    auto opened = observability::AccessLog::open(std::move(*settings), workers);
+    if (!opened) {
+      log::error(opened.error().message);
+      return false;
+    }
+    rt.access_log = std::move(*opened);
+    rt.process.access_log = rt.access_log.get();
+  }
+  rt.health = std::make_unique<observability::Health>(workers);
+  if (config.providers.file) {
+    rt.health->expectProvider("file");
+  }
+  if (config.providers.docker) {
+    rt.health->expectProvider("docker");
+  }
+  rt.process.health = rt.health.get();
+  if (config.api) {
+    rt.api = std::make_unique<observability::ApiDocuments>();
+    rt.process.api = rt.api.get();
+  }
+  const char* hooks = std::getenv("PIER_TEST_HOOKS");
+  rt.process.test_hooks = hooks != nullptr && std::string_view(hooks) == "1";
+  if (config.metrics && config.metrics->prometheus) {
+    const config::Prometheus& p = *config.metrics->prometheus;
+    observability::PrometheusSettings settings;
+    settings.buckets = p.buckets;
+    settings.add_entry_points_labels = p.add_entry_points_labels;
+    settings.add_routers_labels = p.add_routers_labels;
+    settings.add_services_labels = p.add_services_labels;
+    settings.entry_point_names = entry_points;
+    if (!p.header_labels.empty()) {
+      log::warn("metrics.prometheus.headerLabels is not supported by Pier yet; ignored");
+    }
+    rt.metrics = std::make_unique<observability::MetricsRegistry>(std::move(settings), workers);
+    rt.process.metrics = rt.metrics.get();
+  }
+  return true;
+}
+
 }  // namespace
 
 int runServer(const config::StaticConfig& config) {
@@ -329,6 +448,10 @@ int runServer(const config::StaticConfig& config) {
     log::info("entry point " + name + " listening on " + ep.address.text + " (port " +
               std::to_string(rt.sockets.back().port) + ")");
   }
+  if (!startObservability(rt, config, names, workers)) {
+    uv_loop_close(&rt.loop);
+    return 1;
+  }
   if (!startWorkers(rt, workers)) {
     stopWorkersAndLoop(rt);
     uv_run(&rt.loop, UV_RUN_DEFAULT);
@@ -336,18 +459,21 @@ int runServer(const config::StaticConfig& config) {
     return 1;
   }
   log::info("started " + std::to_string(workers) + " workers");
+  rt.health->setListenersBound();
 
   rt.control = std::make_unique<ControlPlane>(
       config, names, [&rt](runtime::SnapshotConstSharedPtr s) { publishToWorkers(rt, s); });
+  rt.control->setObservers(rt.metrics.get(), rt.health.get(), rt.api.get());
   rt.control->rebuild();  // internal routers (ping, redirections) before any provider
 
-  for (uv_signal_t* s : {&rt.sig_term, &rt.sig_int, &rt.sig_hup}) {
+  for (uv_signal_t* s : {&rt.sig_term, &rt.sig_int, &rt.sig_hup, &rt.sig_usr1}) {
     uv_signal_init(&rt.loop, s);
     s->data = &rt;
   }
   uv_signal_start(&rt.sig_term, &onStopSignal, SIGTERM);
   uv_signal_start(&rt.sig_int, &onStopSignal, SIGINT);
   uv_signal_start(&rt.sig_hup, &onHangup, SIGHUP);
+  uv_signal_start(&rt.sig_usr1, &onUser1, SIGUSR1);
   uv_timer_init(&rt.loop, &rt.shutdown_timer);
   rt.shutdown_timer.data = &rt;
   uv_timer_init(&rt.loop, &rt.cert_poll_timer);
@@ -381,6 +507,9 @@ int runServer(const config::StaticConfig& config) {
   rt.docker.reset();
   rt.docker_throttle.reset();
   rt.curl.reset();
+  if (rt.access_log) {
+    rt.access_log->stop();  // the workers have flushed: write every line still queued
+  }
   uv_run(&rt.loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&rt.loop) != 0) {
     log::error("control loop closed with handles still open");

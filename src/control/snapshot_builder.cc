@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "observability/metrics_registry.h"
 #include "routing/route_table.h"
 #include "tls/client_tls.h"
 
@@ -181,13 +182,15 @@ class Builder {
     tcp_tls_routes_.resize(eps.size());
   }
 
-  BuildResult run(const config::DynamicConfig& merged, const tls::ServerTls* previous_tls) {
+  BuildResult run(const config::DynamicConfig& merged, const tls::ServerTls* previous_tls,
+                  observability::MetricsRegistry* metrics) {
     tls::ServerTls::BuildResult tls = tls::ServerTls::build(merged.tls, previous_tls);
     snapshot_->server_tls = tls.tls;
     for (std::string& e : tls.errors) {
       report_.errors.push_back("TLS: " + std::move(e));
     }
     buildServices(merged);
+    addInternalServices();  // before routers: manualRouting routers name them
     buildRouters(merged);
     addInternalRouters();
     buildTcpServices(merged);
@@ -206,6 +209,9 @@ class Builder {
       warnTies(ep.name, ep.tcp.ties());
       warnTies(ep.name, ep.tcp_tls.ties());
       snapshot_->entry_points.push_back(std::move(ep));
+    }
+    if (metrics != nullptr) {
+      metrics->labelSnapshot(*snapshot_);
     }
     return BuildResult{snapshot_, std::move(report_)};
   }
@@ -749,19 +755,58 @@ class Builder {
     routes_[ep].push_back(HttpRoute{name, priority, providerRank(name), *rule, target});
   }
 
+  // Internal services (spec A.9): ping@internal with live@internal and ready@internal (Pier's
+  // /live and /ready), and prometheus@internal. Registered by name so that a user router can
+  // target them when manualRouting is set.
+  void addInternalServices() {
+    auto add = [&](const char* name, runtime::ServiceKind kind) {
+      ServiceSpec spec;
+      spec.name = name;
+      spec.kind = kind;
+      std::uint32_t idx = addInternalService(std::move(spec));
+      service_index_[name] = idx;
+    };
+    if (static_.ping) {
+      add("ping@internal", runtime::ServiceKind::Ping);
+      add("live@internal", runtime::ServiceKind::Live);
+      add("ready@internal", runtime::ServiceKind::Ready);
+    }
+    if (static_.metrics && static_.metrics->prometheus) {
+      add("prometheus@internal", runtime::ServiceKind::Prometheus);
+    }
+    if (static_.api) {
+      add("api@internal", runtime::ServiceKind::Api);
+    }
+  }
+
+  // Routes for internal services on their entry point, unless manualRouting is set.
+  // Rules of internal routers do not overlap; distinct priorities only avoid tie warnings.
+  void routeInternal(const std::string& what, const std::string& ep_name, const char* router,
+                     const char* rule, const char* service, std::int64_t below_max) {
+    std::size_t ep = entryPointIndex(ep_name);
+    if (ep >= entry_point_names_.size()) {
+      report_.errors.push_back(what + ": entry point \"" + ep_name + "\" does not exist");
+      return;
+    }
+    addInternalRoute(ep, router, rule, routing::kMaxPriority - below_max,
+                     service_index_.at(service));
+  }
+
   void addInternalRouters() {
     if (static_.ping && !static_.ping->manual_routing) {
-      std::size_t ep = entryPointIndex(static_.ping->entry_point);
-      if (ep < entry_point_names_.size()) {
-        ServiceSpec ping;
-        ping.name = "ping@internal";
-        ping.kind = runtime::ServiceKind::Ping;
-        addInternalRoute(ep, "ping@internal", "PathPrefix(`/ping`)", routing::kMaxPriority,
-                         addInternalService(std::move(ping)));
-      } else {
-        report_.errors.push_back("ping: entry point \"" + static_.ping->entry_point +
-                                 "\" does not exist");
-      }
+      const std::string& ep = static_.ping->entry_point;
+      routeInternal("ping", ep, "ping@internal", "PathPrefix(`/ping`)", "ping@internal", 0);
+      routeInternal("ping", ep, "live@internal", "Path(`/live`)", "live@internal", 2);
+      routeInternal("ping", ep, "ready@internal", "Path(`/ready`)", "ready@internal", 3);
+    }
+    if (static_.metrics && static_.metrics->prometheus &&
+        !static_.metrics->prometheus->manual_routing) {
+      routeInternal("metrics.prometheus", static_.metrics->prometheus->entry_point,
+                    "prometheus@internal", "PathPrefix(`/metrics`)", "prometheus@internal", 1);
+    }
+    if (static_.api && static_.api->insecure) {
+      // api.insecure: the API on the `traefik` entry point (no dashboard in Pier yet).
+      routeInternal("api", "traefik", "api@internal", "PathPrefix(`/api`)", "api@internal", 4);
     }
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       const auto& ep = static_.entry_points.at(entry_point_names_[i]);
@@ -829,9 +874,10 @@ BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
                           const config::DynamicConfig& merged, std::uint64_t generation,
                           const std::set<std::string>& default_rule_routers,
-                          const tls::ServerTls* previous_tls) {
+                          const tls::ServerTls* previous_tls,
+                          observability::MetricsRegistry* metrics) {
   return Builder(static_config, entry_point_names, generation, default_rule_routers)
-      .run(merged, previous_tls);
+      .run(merged, previous_tls, metrics);
 }
 
 std::string loopGuardValue(const std::string& qualified_router_name) {

@@ -191,6 +191,7 @@ void ClientConnection::handleParseError() {
 void ClientConnection::onRequestHead(http::RequestHead&& head, const http::BodyInfo& body) {
   phase_ = Phase::Exchange;
   ex_ = Exchange{};
+  ex_.obs.begin(head, ctx_.accessLog() != nullptr);
   ex_.request_body = body.kind;
   ex_.head_request = head.method == "HEAD";
   ex_.upgrade = body.upgrade;
@@ -215,6 +216,7 @@ void ClientConnection::onBody(std::string_view data) {
     return;  // answered already; the body is read and dropped so keep-alive can continue
   }
   ex_.body_streamed = true;
+  ex_.obs.request_bytes += data.size();
   if (ex_.request_body == http::BodyKind::Chunked) {
     std::string chunk;
     http::appendChunk(chunk, data);
@@ -246,6 +248,7 @@ void ClientConnection::answerLocally(std::string&& response, bool close_after) {
   if (close_after) {
     close_after_ = true;
   }
+  ex_.obs.noteLocalReply(response);
   send(std::move(response));
   if (ex_.request_complete) {
     finishExchange();
@@ -265,6 +268,7 @@ void ClientConnection::continueAfterExchange() {
   if (ex_.upstream != nullptr) {
     releaseUpstream(false);
   }
+  reportExchange();
   ex_ = Exchange{};  // drops the pinned snapshot
   phase_ = Phase::WaitingHead;
   if (close_after_ || !ctx_.process().accepting.load(std::memory_order_relaxed)) {
@@ -340,6 +344,7 @@ void ClientConnection::onWriteDone(int status) {
 }
 
 void ClientConnection::onClosed() {
+  reportExchange();  // a tunnel, or an exchange cut short (no-op when none is under way)
   if (ex_.upstream != nullptr) {
     ex_.upstream->detachAndClose();
     ex_.upstream = nullptr;

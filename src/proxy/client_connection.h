@@ -14,12 +14,17 @@
 
 #include "base/ip_address.h"
 #include "http/parser.h"
+#include "observability/exchange_record.h"
 #include "proxy/entrypoint_settings.h"
 #include "proxy/intrusive_list.h"
 #include "proxy/local_reply.h"
 #include "proxy/tcp_connection.h"
 #include "proxy/upstream_connection.h"
 #include "runtime/snapshot.h"
+
+namespace pier::observability {
+class AccessLogShard;
+}
 
 namespace pier::proxy {
 
@@ -72,7 +77,8 @@ class ClientConnection final : public TcpConnection,
     bool head_request = false;
     bool upgrade = false;
     bool retried = false;
-    bool body_streamed = false;  // some request body already went upstream
+    bool body_streamed = false;         // some request body already went upstream
+    observability::ExchangeRecord obs;  // metrics and access log (exchange_report.cc)
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -122,6 +128,11 @@ class ClientConnection final : public TcpConnection,
   bool routeAndDispatch(http::RequestHead& head, const http::BodyInfo& body);
   void answerLocally(std::string&& response, bool close_after);
   void answerInternal(const runtime::ServiceSpec& service, const http::RequestHead& head);
+  // /live, /ready, /metrics (ops_endpoints.cc)
+  void answerOps(const runtime::ServiceSpec& service, const http::RequestHead& head);
+  // End of an exchange: metrics sample and access-log line (exchange_report.cc).
+  void reportExchange();
+  void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);
   void finishExchange();
   void continueAfterExchange();
   void updateReading();

@@ -135,6 +135,7 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     return false;
   }
   const runtime::ServiceSpec& service = ex_.snapshot->services[router.service];
+  ex_.obs.route(router, service);
   if (router.from_default_rule) {
     // spec G.3: a request that already went through this router is a loop.
     const std::string* seen = head.headers.get("X-Traefik-Router");
@@ -200,6 +201,12 @@ void ClientConnection::answerInternal(const runtime::ServiceSpec& service,
     }
     case runtime::ServiceKind::Noop:
       answerLocally(renderLocalReply(LocalReply::Teapot, false, ex_.head_request), false);
+      return;
+    case runtime::ServiceKind::Live:
+    case runtime::ServiceKind::Ready:
+    case runtime::ServiceKind::Prometheus:
+    case runtime::ServiceKind::Api:
+      answerOps(service, head);
       return;
     case runtime::ServiceKind::LoadBalancer:
       break;
@@ -324,6 +331,7 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
     send(std::move(out));
     return;
   }
+  ex_.obs.status = head.status;
   bool upgrade = head.status == 101 && ex_.upgrade;
   http::removeHopByHop(head.headers, upgrade);
   if (upgrade) {
@@ -364,6 +372,7 @@ void ClientConnection::onUpstreamBody(std::string_view data) {
   if (data.empty()) {
     return;
   }
+  ex_.obs.response_bytes += data.size();
   if (ex_.chunk_response) {
     std::string chunk;
     http::appendChunk(chunk, data);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "observability/access_log.h"
+#include "observability/health.h"
+#include "observability/metrics_registry.h"
 #include "proxy/client_connection.h"
 #include "proxy/listener.h"
 #include "proxy/upstream_connection.h"
@@ -17,7 +20,14 @@ constexpr std::uint64_t kSweepIntervalMs = 100;
 
 WorkerContext::WorkerContext(uv_loop_t* loop, std::size_t index,
                              const std::vector<EntryPointSettings>& eps, ProcessState& process)
-    : loop_(loop), index_(index), entry_points_(eps), process_(process), batcher_(loop) {}
+    : loop_(loop), index_(index), entry_points_(eps), process_(process), batcher_(loop) {
+  if (process.metrics != nullptr) {
+    metrics_ = &process.metrics->shard(index);
+  }
+  if (process.access_log != nullptr) {
+    access_log_ = &process.access_log->shard(index);
+  }
+}
 
 WorkerContext::~WorkerContext() = default;
 
@@ -89,10 +99,16 @@ void WorkerContext::forgetIdle(UpstreamConnection* conn) {
 }
 
 void WorkerContext::addClient(ClientConnection* c) {
+  if (metrics_ != nullptr) {
+    metrics_->connectionOpened(c->entryPointIndex());
+  }
   clients_.pushBack(c);
   active_clients_.store(clients_.size(), std::memory_order_relaxed);
 }
 void WorkerContext::removeClient(ClientConnection* c) {
+  if (metrics_ != nullptr) {
+    metrics_->connectionClosed(c->entryPointIndex());
+  }
   clients_.remove(c);
   active_clients_.store(clients_.size(), std::memory_order_relaxed);
 }
@@ -116,6 +132,13 @@ void WorkerContext::sweepCb(uv_timer_t* timer) {
 
 void WorkerContext::sweep() {
   auto now = std::chrono::steady_clock::now();
+  if (process_.health != nullptr) {
+    // Liveness (/live): this loop still turns.
+    process_.health->heartbeat(index_, observability::Health::nowMs());
+  }
+  if (access_log_ != nullptr) {
+    access_log_->flush();  // lines leave the worker within one sweep
+  }
   clients_.forEachSafe([&](ClientConnection* c) { c->checkDeadlines(now); });
   upstreams_.forEachSafe([&](UpstreamConnection* u) {
     u->checkDeadlines(now);
@@ -153,6 +176,9 @@ void WorkerContext::closeAll() {
   upstreams_.forEachSafe([](UpstreamConnection* u) { u->close(); });
   idle_.clear();
   batcher_.close();
+  if (access_log_ != nullptr) {
+    access_log_->flush();
+  }
   if (sweep_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(sweep_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

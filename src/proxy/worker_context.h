@@ -17,6 +17,15 @@
 #include "proxy/write_batcher.h"
 #include "runtime/snapshot.h"
 
+namespace pier::observability {
+class Health;
+class MetricsRegistry;
+class MetricsShard;
+class AccessLog;
+class AccessLogShard;
+class ApiDocuments;
+}  // namespace pier::observability
+
 namespace pier::proxy {
 
 class ClientConnection;
@@ -29,6 +38,12 @@ struct ProcessState {
   std::atomic<bool> accepting{true};  // false once listeners are closed
   int terminating_status = 503;
   std::string hostname;  // X-Forwarded-Server
+  // Operations (issue #5); owned by app, alive for the whole run. Null when disabled.
+  observability::Health* health = nullptr;
+  observability::MetricsRegistry* metrics = nullptr;
+  observability::AccessLog* access_log = nullptr;
+  observability::ApiDocuments* api = nullptr;
+  bool test_hooks = false;  // PIER_TEST_HOOKS=1: test-only request hooks (docs/configuration.md)
 };
 
 class WorkerContext {
@@ -44,6 +59,9 @@ class WorkerContext {
   const std::vector<EntryPointSettings>& entryPoints() const { return entry_points_; }
   ProcessState& process() { return process_; }
   WriteBatcher& batcher() { return batcher_; }
+  // This worker's metrics shard and access-log buffer; null when disabled.
+  observability::MetricsShard* metrics() { return metrics_; }
+  observability::AccessLogShard* accessLog() { return access_log_; }
 
   // Worker loop only: installs a new generation (in-flight requests keep the one they pinned).
   void install(runtime::SnapshotConstSharedPtr snapshot);
@@ -95,6 +113,8 @@ class WorkerContext {
   std::vector<Listener*> listeners_;
   uv_timer_t* sweep_timer_ = nullptr;
   std::atomic<std::size_t> active_clients_{0};
+  observability::MetricsShard* metrics_ = nullptr;
+  observability::AccessLogShard* access_log_ = nullptr;
 };
 
 }  // namespace pier::proxy

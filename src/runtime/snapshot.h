@@ -28,6 +28,10 @@ namespace pier::runtime {
 
 using Millis = std::chrono::milliseconds;
 
+// Series id given by observability::MetricsRegistry when the snapshot is built; internal
+// routers and services, and builds without metrics, keep kNoMetricsId.
+inline constexpr std::uint32_t kNoMetricsId = 0xffffffffu;
+
 // What a servers transport says about talking to backends (spec D.4).
 struct TransportSpec {
   std::string name = "default@internal";  // serversTransport name; part of the pool key
@@ -54,6 +58,10 @@ enum class ServiceKind : std::uint8_t {
   Ping,          // ping@internal
   Redirect,      // entry-point redirection (internal)
   Noop,          // noop@internal: 418
+  Live,          // live@internal: /live (worker loops alive)
+  Ready,         // ready@internal: /ready (configured, bound, not draining)
+  Prometheus,    // prometheus@internal: /metrics
+  Api,           // api@internal: /api/...
 };
 
 struct RedirectSpec {
@@ -69,6 +77,7 @@ struct ServiceSpec {
   bool pass_host_header = true;
   TransportSpec transport;
   RedirectSpec redirect;
+  std::uint32_t metrics_id = kNoMetricsId;
 };
 
 struct RouterSpec {
@@ -79,6 +88,7 @@ struct RouterSpec {
   // TLS routers: the options they resolved to; a request arriving on a connection that
   // negotiated other options gets 421 (spec F.4, blocks domain fronting).
   std::string tls_options;
+  std::uint32_t metrics_id = kNoMetricsId;
 };
 
 // ---- TCP routers and services (spec C.3, C.5, D.6, F.5) --------------------------------------

@@ -1,0 +1,143 @@
+// Access logs (Traefik's accessLog): one line per exchange in Traefik's CLF variant ("common")
+// or JSON with its field names, filtered by status, retries and duration, with per-field and
+// per-header keep/drop/redact.
+//
+// Writing never blocks a worker: each worker formats into its own buffer (AccessLogShard) and
+// hands whole buffers to one writer thread (a mutex held for a vector push, once per batch).
+// Why a thread of our own rather than uv_fs on libuv's pool: that pool is shared with DNS
+// resolution and has 4 threads; a slow disk must not delay name lookups, and one owner of the
+// file descriptor keeps line order per worker and makes the SIGUSR1 reopen trivial.
+// A batch leaves the worker when it reaches bufferingSize lines (or 64 KiB), and at the latest
+// on the worker's 100 ms sweep; nothing is dropped: stop() writes everything queued.
+// Thread: AccessLogShard on its worker; reopen()/stop() from the control thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "http/header_map.h"
+
+namespace pier::observability {
+
+enum class FieldMode : std::uint8_t { Keep, Drop, Redact };
+
+struct AccessLogSettings {
+  std::string file_path;     // empty = stdout
+  bool json = false;         // else Traefik's common log format
+  bool generic_clf = false;  // genericCLF: common without router, service URL and duration
+  std::size_t buffering_size = 0;
+  // filters: a line is kept when any configured filter matches (none configured = all lines)
+  std::vector<std::pair<int, int>> status_ranges;
+  bool retry_attempts = false;
+  std::int64_t min_duration_ns = 0;
+  // fields
+  FieldMode fields_default = FieldMode::Keep;
+  std::map<std::string, FieldMode> field_names;  // lower-case field name
+  FieldMode headers_default = FieldMode::Drop;
+  std::map<std::string, FieldMode> header_names;  // lower-case header name
+
+  bool hasFilters() const {
+    return !status_ranges.empty() || retry_attempts || min_duration_ns > 0;
+  }
+  bool keepField(std::string_view name) const;
+  FieldMode headerMode(std::string_view name) const;
+};
+
+// Parses "404" or "500-599" (Traefik's filters.statusCodes). Error names the bad entry.
+Result<std::pair<int, int>> parseStatusRange(std::string_view text);
+Result<FieldMode> parseFieldMode(std::string_view text);
+
+// What the proxy knows about one exchange, borrowed for the duration of AccessLogShard::add().
+struct AccessLogEntry {
+  std::chrono::system_clock::time_point start;
+  std::int64_t duration_ns = 0;
+  std::string_view client_ip;
+  int client_port = 0;
+  std::string_view forwarded_for;  // trusted X-Forwarded-For, replaces ClientHost when set
+  std::string_view method;
+  std::string_view target;  // as received
+  int version_minor = 1;
+  std::string_view host;  // Host header
+  const http::HeaderMap* request_headers = nullptr;
+  std::uint64_t request_bytes = 0;
+  int status = 0;
+  std::uint64_t response_bytes = 0;
+  bool forwarded = false;  // went to a backend: Origin* fields
+  std::string_view router;
+  std::string_view service;
+  std::string_view service_url;
+  std::string_view service_addr;
+  std::string_view entry_point;
+  std::uint32_t retries = 0;
+  std::uint64_t request_count = 0;
+};
+
+class AccessLog;
+
+class AccessLogShard {
+ public:
+  explicit AccessLogShard(AccessLog& log) : log_(log) {}
+  // Filters, formats and buffers one line.
+  void add(const AccessLogEntry& entry);
+  // Hands what is buffered to the writer (sweep, shutdown).
+  void flush();
+
+ private:
+  AccessLog& log_;
+  std::string buffer_;
+  std::size_t lines_ = 0;
+};
+
+class AccessLog {
+ public:
+  // Opens the file (append, created 0644) and starts the writer thread.
+  static Result<std::unique_ptr<AccessLog>> open(AccessLogSettings settings, std::size_t workers);
+  ~AccessLog();
+
+  const AccessLogSettings& settings() const { return settings_; }
+  AccessLogShard& shard(std::size_t worker) { return *shards_[worker]; }
+  // Process-wide request counter (Traefik's RequestCount).
+  std::uint64_t nextRequestCount() {
+    return request_count_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
+  // SIGUSR1: the file is closed and opened again by path before the next write (rotation).
+  void reopen();
+  // Writes everything handed over so far and ends the writer thread. Idempotent.
+  void stop();
+
+  // Writer input; workers only, through their shard.
+  void submit(std::string&& batch);
+
+  // Formatting, exposed for unit tests.
+  static std::string formatCommon(const AccessLogEntry& e, const AccessLogSettings& s);
+  static std::string formatJson(const AccessLogEntry& e, const AccessLogSettings& s);
+  static bool keep(const AccessLogEntry& e, const AccessLogSettings& s);
+
+ private:
+  AccessLog(AccessLogSettings settings, int fd);
+  void run();
+  bool openFile();
+
+  AccessLogSettings settings_;
+  int fd_;
+  std::vector<std::unique_ptr<AccessLogShard>> shards_;
+  std::atomic<std::uint64_t> request_count_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> queue_;
+  bool stopping_ = false;
+  bool reopen_ = false;
+  std::thread writer_;
+};
+
+}  // namespace pier::observability

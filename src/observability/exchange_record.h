@@ -1,0 +1,52 @@
+// What the proxy notes about one request/response exchange for metrics and access logs. Filled
+// with integer assignments along the exchange; turned into samples and log lines once at its
+// end (proxy/exchange_report.cc).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "http/message.h"
+#include "observability/metrics_shard.h"
+#include "observability/request_labels.h"
+#include "runtime/snapshot.h"
+
+namespace pier::observability {
+
+struct ExchangeRecord {
+  using Clock = std::chrono::steady_clock;
+
+  Clock::time_point start{};
+  std::uint64_t request_bytes = 0;                // request body bytes read from the client
+  std::uint64_t response_bytes = 0;               // response body bytes sent to the client
+  const runtime::RouterSpec* router = nullptr;    // in the exchange's pinned snapshot
+  const runtime::ServiceSpec* service = nullptr;  // idem
+  int status = 0;
+  std::uint32_t retries = 0;  // for a retry middleware
+  Method method = Method::Get;
+  Protocol protocol = Protocol::Http;
+  bool started = false;
+  bool internal = false;  // answered by an internal service: not observed (addInternals=false)
+  std::optional<http::RequestHead> request;  // as received; only kept for the access log
+
+  void begin(const http::RequestHead& head, bool keep_request) {
+    start = Clock::now();
+    method = methodOf(head.method);
+    protocol = protocolOf(head.headers);
+    started = true;
+    if (keep_request) {
+      request = head;
+    }
+  }
+  void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
+    router = &r;
+    service = &s;
+    internal = s.kind != runtime::ServiceKind::LoadBalancer;
+  }
+  // A response the proxy rendered itself: its status and body size come from its bytes.
+  void noteLocalReply(std::string_view response);
+};
+
+}  // namespace pier::observability

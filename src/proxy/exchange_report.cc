@@ -1,0 +1,91 @@
+// The end of an exchange as observability sees it: one metrics sample for this worker's shard
+// and, when enabled, one access-log line. Kept apart from the exchange logic so the proxy's
+// hooks stay one line each.
+#include "observability/access_log.h"
+#include "observability/metrics_shard.h"
+#include "proxy/client_connection.h"
+#include "proxy/worker_context.h"
+
+namespace pier::proxy {
+
+void ClientConnection::reportExchange() {
+  observability::ExchangeRecord& r = ex_.obs;
+  if (!r.started || r.internal) {
+    return;  // internal services (ping, metrics) are not observed, as addInternals=false
+  }
+  r.started = false;  // once per exchange, whichever of its ends comes first
+  if (r.status == 0) {
+    r.status = 499;  // the client left before any response (Traefik's client-closed status)
+  }
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - r.start);
+  if (observability::MetricsShard* shard = ctx_.metrics(); shard != nullptr) {
+    observability::RequestSample s;
+    s.entry_point = static_cast<std::uint32_t>(ep_.index);
+    s.router = r.router != nullptr ? r.router->metrics_id : observability::kNoSeries;
+    s.service = r.service != nullptr ? r.service->metrics_id : observability::kNoSeries;
+    s.code = r.status;
+    s.method = r.method;
+    s.protocol = r.protocol;
+    s.request_bytes = r.request_bytes;
+    s.response_bytes = r.response_bytes;
+    s.duration_ns = static_cast<std::uint64_t>(elapsed.count());
+    s.retries = r.retries;
+    shard->record(s);
+  }
+  if (observability::AccessLogShard* log = ctx_.accessLog(); log != nullptr && r.request) {
+    writeAccessLog(*log, elapsed.count());
+  }
+}
+
+void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns) {
+  const observability::ExchangeRecord& r = ex_.obs;
+  const http::RequestHead& req = *r.request;
+  observability::AccessLogEntry e;
+  e.start = std::chrono::system_clock::now() -
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::nanoseconds(elapsed_ns));
+  e.duration_ns = elapsed_ns;
+  std::string ip = peer_.toString();
+  e.client_ip = ip;
+  sockaddr_storage addr{};
+  int len = sizeof addr;
+  if (uv_tcp_getpeername(tcp(), reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    e.client_port = addr.ss_family == AF_INET6
+                        ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                        : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  }
+  // X-Forwarded-For names the client only when this peer may set it (forwardedHeaders).
+  const std::string* xff = req.headers.get("X-Forwarded-For");
+  if (xff != nullptr && (ep_.forwarded.insecure || ep_.forwarded.trusted.contains(peer_))) {
+    e.forwarded_for = *xff;
+  }
+  e.method = req.method;
+  e.target = req.target;
+  e.version_minor = req.version_minor;
+  const std::string* host = req.headers.get("Host");
+  e.host = host != nullptr ? std::string_view(*host) : std::string_view();
+  e.request_headers = &req.headers;
+  e.request_bytes = r.request_bytes;
+  e.status = r.status;
+  e.response_bytes = r.response_bytes;
+  if (r.router != nullptr) {
+    e.router = r.router->name;
+  }
+  if (r.service != nullptr) {
+    e.service = r.service->name;
+  }
+  std::string addr_text;
+  if (ex_.service != nullptr && ex_.server >= 0) {
+    const runtime::ServerSpec& server = ex_.service->servers[static_cast<std::size_t>(ex_.server)];
+    e.forwarded = true;
+    e.service_url = server.url;
+    addr_text = server.authority;
+    e.service_addr = addr_text;
+  }
+  e.entry_point = ep_.name;
+  e.retries = r.retries;
+  e.request_count = ctx_.process().access_log->nextRequestCount();
+  log.add(e);
+}
+
+}  // namespace pier::proxy

@@ -1,0 +1,112 @@
+// Internal services for operations (issue #5): live@internal (/live), ready@internal (/ready)
+// and prometheus@internal (/metrics), routed like ping@internal.
+#include <chrono>
+#include <thread>
+
+#include "base/strings.h"
+#include "observability/api_documents.h"
+#include "observability/health.h"
+#include "observability/metrics_registry.h"
+#include "proxy/client_connection.h"
+#include "proxy/worker_context.h"
+
+namespace pier::proxy {
+namespace {
+
+// A worker whose loop has not run its 100 ms sweep for this long is reported stuck.
+constexpr std::int64_t kLiveThresholdMs = 2000;
+
+// Test hook, only with PIER_TEST_HOOKS=1: `X-Pier-Test-Stall-Ms: N` on a /live request blocks
+// this worker's loop for N ms (at most 30 s) before answering, to show /live failing.
+void maybeStall(const ProcessState& process, const http::RequestHead& head) {
+  if (!process.test_hooks) {
+    return;
+  }
+  const std::string* v = head.headers.get("X-Pier-Test-Stall-Ms");
+  unsigned long long ms = 0;
+  if (v != nullptr && base::parseUint64(*v, ms)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 30000ULL)));
+  }
+}
+
+std::string percentDecoded(std::string_view path) {
+  std::string out;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    auto hex = [](char c) {
+      return c >= '0' && c <= '9'   ? c - '0'
+             : c >= 'a' && c <= 'f' ? c - 'a' + 10
+             : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                    : -1;
+    };
+    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) >= 0 && hex(path[i + 2]) >= 0) {
+      out += static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
+      i += 2;
+    } else {
+      out += path[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void ClientConnection::answerOps(const runtime::ServiceSpec& service,
+                                 const http::RequestHead& head) {
+  ProcessState& process = ctx_.process();
+  constexpr std::string_view kText = "text/plain; charset=utf-8";
+  auto plain = [&](int code, std::string_view body) {
+    answerLocally(renderSimple(code, kText, body, {}, false, ex_.head_request), false);
+  };
+  switch (service.kind) {
+    case runtime::ServiceKind::Live: {
+      maybeStall(process, head);
+      std::string why =
+          process.health != nullptr
+              ? process.health->liveProblem(observability::Health::nowMs(), kLiveThresholdMs)
+              : std::string();
+      plain(why.empty() ? 200 : 503, why.empty() ? "OK" : why + "\n");
+      return;
+    }
+    case runtime::ServiceKind::Ready: {
+      std::string why;
+      if (process.draining.load(std::memory_order_relaxed)) {
+        why = "draining: shutting down";
+      } else if (process.health != nullptr) {
+        why = process.health->readyProblem();
+      }
+      plain(why.empty() ? 200 : 503, why.empty() ? "OK" : why + "\n");
+      return;
+    }
+    case runtime::ServiceKind::Prometheus: {
+      if (process.metrics == nullptr) {
+        answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
+        return;
+      }
+      answerLocally(renderSimple(200, "text/plain; version=0.0.4; charset=utf-8",
+                                 process.metrics->render(), {}, false, ex_.head_request),
+                    false);
+      return;
+    }
+    case runtime::ServiceKind::Api: {
+      std::string path =
+          percentDecoded(std::string_view(head.target).substr(0, head.target.find('?')));
+      if (path.size() > 1 && path.back() == '/') {
+        path.pop_back();
+      }
+      auto docs = process.api != nullptr ? process.api->current() : nullptr;
+      auto it = docs ? docs->find(path) : decltype(docs->end()){};
+      if (!docs || it == docs->end() || (head.method != "GET" && head.method != "HEAD")) {
+        answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
+        return;
+      }
+      answerLocally(renderSimple(200, "application/json", it->second, {}, false, ex_.head_request),
+                    false);
+      return;
+    }
+    default:
+      answerLocally(renderLocalReply(LocalReply::InternalError, false, ex_.head_request), false);
+      return;
+  }
+}
+
+}  // namespace pier::proxy
