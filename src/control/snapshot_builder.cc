@@ -1,9 +1,11 @@
 #include "control/snapshot_builder.h"
 
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "middleware/registry.h"
 #include "routing/route_table.h"
 
 namespace pier::control {
@@ -113,6 +115,7 @@ class Builder {
   }
 
   BuildResult run(const config::DynamicConfig& merged) {
+    middlewares_.emplace(merged.http.middlewares);
     buildServices(merged);
     buildRouters(merged);
     addInternalRouters();
@@ -208,8 +211,16 @@ class Builder {
                                  ": TLS routers are not supported yet (see docs/differences.md)");
         continue;
       }
-      if (!middlewaresUsable(name, router.middlewares, merged)) {
-        continue;
+      middleware::ChainPtr chain;
+      if (!router.middlewares.empty()) {
+        // Each middleware is built once (MiddlewareSet caches); a broken one disables only the
+        // routers that use it, each saying why (spec I.2).
+        auto built = middlewares_->chainFor(router.middlewares);
+        if (!built) {
+          report_.errors.push_back("router " + name + ": " + built.error().message);
+          continue;
+        }
+        chain = std::move(*built);
       }
       auto svc = service_index_.find(router.service);
       if (router.service.empty() || svc == service_index_.end()) {
@@ -250,6 +261,7 @@ class Builder {
       runtime::RouterSpec spec;
       spec.name = name;
       spec.service = svc->second;
+      spec.chain = std::move(chain);
       if (default_rule_routers_.count(name) != 0) {
         spec.from_default_rule = true;
         spec.loop_guard_value = loopGuardValue(name);
@@ -261,24 +273,6 @@ class Builder {
         routes_[ep].push_back(HttpRoute{name, priority, providerRank(name), *rule, target});
       }
     }
-  }
-
-  // A router whose middlewares cannot run is disabled rather than served without them: skipping
-  // an auth or allow-list middleware would open what the user meant to close (spec I.2).
-  bool middlewaresUsable(const std::string& router, const std::vector<std::string>& refs,
-                         const config::DynamicConfig& merged) {
-    for (const std::string& ref : refs) {
-      auto it = merged.http.middlewares.find(ref);
-      if (it == merged.http.middlewares.end()) {
-        report_.errors.push_back("router " + router + ": middleware \"" + ref +
-                                 "\" does not exist");
-      } else {
-        report_.errors.push_back("router " + router + ": middleware \"" + ref + "\" (" +
-                                 it->second.type + ") is not supported by Pier yet");
-      }
-      return false;
-    }
-    return true;
   }
 
   std::size_t entryPointIndex(const std::string& name) const {
@@ -370,6 +364,7 @@ class Builder {
   std::shared_ptr<runtime::Snapshot> snapshot_;
   std::vector<std::vector<HttpRoute>> routes_;
   std::unordered_map<std::string, std::uint32_t> service_index_;
+  std::optional<middleware::MiddlewareSet> middlewares_;
   BuildReport report_;
 };
 

@@ -62,7 +62,8 @@ class ClientConnection final : public TcpConnection,
     bool head_request = false;
     bool upgrade = false;
     bool retried = false;
-    bool body_streamed = false;  // some request body already went upstream
+    bool body_streamed = false;      // some request body already went upstream
+    middleware::ChainRun chain_run;  // the router's middlewares for this request
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -96,6 +97,8 @@ class ClientConnection final : public TcpConnection,
   bool routeAndDispatch(http::RequestHead& head, const http::BodyInfo& body);
   void answerLocally(std::string&& response, bool close_after);
   void answerInternal(const runtime::ServiceSpec& service, const http::RequestHead& head);
+  // Middlewares (client_middleware.cc): false when one answered (the answer has been sent).
+  bool runRequestMiddlewares(const middleware::Chain& chain, http::RequestHead& head);
   void finishExchange();
   void continueAfterExchange();
   void updateReading();

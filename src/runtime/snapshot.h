@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "middleware/chain.h"
 #include "routing/route_table.h"
 
 namespace pier::runtime {
@@ -64,6 +65,7 @@ struct RouterSpec {
   std::uint32_t service = 0;
   bool from_default_rule = false;  // loop guard (spec G.3)
   std::string loop_guard_value;    // X-Traefik-Router value when from_default_rule
+  middleware::ChainPtr chain;      // the router's middlewares, in order; null when none
 };
 
 struct EntryPointRoutes {
