@@ -3,7 +3,9 @@
 # is missing is installed. Run as root.
 set -euo pipefail
 
-build_pkgs=(meson ninja-build pkg-config g++ clang clang-format libuv1-dev libwolfssl-dev
+# libcrypt-dev: libxcrypt's crypt_rn() checks bcrypt and MD5-crypt hashes for basicAuth (see
+# src/middleware/htpasswd.h); glibc's toolchain pulls it in anyway, it is listed to be explicit.
+build_pkgs=(meson ninja-build pkg-config g++ clang clang-format libuv1-dev libwolfssl-dev libcrypt-dev
   libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libyaml-cpp-dev doctest-dev libexpected-dev
   node-llhttp)
 test_pkgs=(python3 python3-pytest curl procps openssl prometheus)  # promtool: check metrics

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "middleware/registry.h"
 #include "observability/metrics_registry.h"
 #include "routing/route_table.h"
 #include "tls/client_tls.h"
@@ -189,6 +190,7 @@ class Builder {
     for (std::string& e : tls.errors) {
       report_.errors.push_back("TLS: " + std::move(e));
     }
+    middlewares_.emplace(merged.http.middlewares);
     buildServices(merged);
     addInternalServices();  // before routers: manualRouting routers name them
     buildRouters(merged);
@@ -310,8 +312,16 @@ class Builder {
 
   void buildRouters(const config::DynamicConfig& merged) {
     for (const auto& [name, router] : merged.http.routers) {
-      if (!middlewaresUsable(name, router.middlewares, merged)) {
-        continue;
+      middleware::ChainPtr chain;
+      if (!router.middlewares.empty()) {
+        // Each middleware is built once (MiddlewareSet caches); a broken one disables only the
+        // routers that use it, each saying why (spec I.2).
+        auto built = middlewares_->chainFor(router.middlewares);
+        if (!built) {
+          report_.errors.push_back("router " + name + ": " + built.error().message);
+          continue;
+        }
+        chain = std::move(*built);
       }
       auto svc = service_index_.find(router.service);
       if (router.service.empty() || svc == service_index_.end()) {
@@ -352,6 +362,7 @@ class Builder {
       runtime::RouterSpec spec;
       spec.name = name;
       spec.service = svc->second;
+      spec.chain = std::move(chain);
       if (default_rule_routers_.count(name) != 0) {
         spec.from_default_rule = true;
         spec.loop_guard_value = loopGuardValue(name);
@@ -707,24 +718,6 @@ class Builder {
     }
   }
 
-  // A router whose middlewares cannot run is disabled rather than served without them: skipping
-  // an auth or allow-list middleware would open what the user meant to close (spec I.2).
-  bool middlewaresUsable(const std::string& router, const std::vector<std::string>& refs,
-                         const config::DynamicConfig& merged) {
-    for (const std::string& ref : refs) {
-      auto it = merged.http.middlewares.find(ref);
-      if (it == merged.http.middlewares.end()) {
-        report_.errors.push_back("router " + router + ": middleware \"" + ref +
-                                 "\" does not exist");
-      } else {
-        report_.errors.push_back("router " + router + ": middleware \"" + ref + "\" (" +
-                                 it->second.type + ") is not supported by Pier yet");
-      }
-      return false;
-    }
-    return true;
-  }
-
   std::size_t entryPointIndex(const std::string& name) const {
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       if (entry_point_names_[i] == name) {
@@ -865,6 +858,7 @@ class Builder {
   std::vector<std::vector<routing::TcpRoute>> tcp_tls_routes_;
   std::unordered_map<std::string, std::uint32_t> service_index_;
   std::unordered_map<std::string, std::uint32_t> tcp_service_index_;
+  std::optional<middleware::MiddlewareSet> middlewares_;
   BuildReport report_;
 };
 

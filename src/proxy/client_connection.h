@@ -79,6 +79,7 @@ class ClientConnection final : public TcpConnection,
     bool retried = false;
     bool body_streamed = false;         // some request body already went upstream
     observability::ExchangeRecord obs;  // metrics and access log (exchange_report.cc)
+    middleware::ChainRun chain_run;     // the router's middlewares for this request
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -133,6 +134,8 @@ class ClientConnection final : public TcpConnection,
   // End of an exchange: metrics sample and access-log line (exchange_report.cc).
   void reportExchange();
   void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);
+  // Middlewares (client_middleware.cc): false when one answered (the answer has been sent).
+  bool runRequestMiddlewares(const middleware::Chain& chain, http::RequestHead& head);
   void finishExchange();
   void continueAfterExchange();
   void updateReading();

@@ -145,17 +145,20 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     }
     head.headers.set("X-Traefik-Router", router.loop_guard_value);
   }
-  if (service.kind != runtime::ServiceKind::LoadBalancer) {
-    answerInternal(service, head);
-    return false;
-  }
-  ex_.service = &service;
   // Rebuild the target from the normalized parts: that is what routing saw.
   head.target = target->path;
   if (!target->query.empty()) {
     head.target += '?';
     head.target += target->query;
   }
+  if (router.chain && !runRequestMiddlewares(*router.chain, head)) {
+    return false;
+  }
+  if (service.kind != runtime::ServiceKind::LoadBalancer) {
+    answerInternal(service, head);
+    return false;
+  }
+  ex_.service = &service;
   startForwarding(head, body);
   return true;
 }
@@ -234,7 +237,9 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
   if (ex_.upgrade) {
     http::canonicalizeWebSocketHeaders(head.headers);  // spec G.4: some servers need this case
   }
-  http::appendXForwardedFor(head.headers, ep_.forwarded, peer_);
+  if (!ex_.chain_run.omitForwardedFor()) {
+    http::appendXForwardedFor(head.headers, ep_.forwarded, peer_);
+  }
   if (!ex_.service->pass_host_header) {
     head.headers.set("Host", server.authority);
   }
@@ -347,6 +352,7 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
       }
     }
   }
+  ex_.chain_run.runResponse(head);  // middlewares' response hooks, last first
   if (close_after_ && !upgrade) {
     head.headers.set("Connection", "close");
   }

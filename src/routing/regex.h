@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,16 @@ class Regex {
   // Unanchored search, like Go's regexp.MatchString: true when the pattern matches anywhere.
   bool search(std::string_view text) const;
   const std::string& pattern() const { return pattern_; }
+
+  // The leftmost match, as byte offsets into `text` (Go's FindStringIndex).
+  struct Span {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+  };
+  std::optional<Span> find(std::string_view text) const;
+  // Go's ReplaceAllString: every non-overlapping match replaced by `tmpl` with $1, ${1},
+  // $name and ${name} expanded (unknown groups expand to nothing, $$ is a dollar).
+  std::string replaceAll(std::string_view text, std::string_view tmpl) const;
 
  private:
   Regex(std::string pattern, std::unique_ptr<re2::RE2> re);

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "middleware/chain.h"
 #include "routing/route_table.h"
 
 namespace pier::tls {
@@ -89,6 +90,7 @@ struct RouterSpec {
   // negotiated other options gets 421 (spec F.4, blocks domain fronting).
   std::string tls_options;
   std::uint32_t metrics_id = kNoMetricsId;
+  middleware::ChainPtr chain;  // the router's middlewares, in order; null when none
 };
 
 // ---- TCP routers and services (spec C.3, C.5, D.6, F.5) --------------------------------------

@@ -1,0 +1,100 @@
+#include "middleware/chain.h"
+
+namespace pier::middleware {
+
+Chain::Chain(std::vector<MiddlewarePtr> items) : items_(std::move(items)) {
+  for (const MiddlewarePtr& m : items_) {
+    response_hooks_ = response_hooks_ || m->hasResponseHook();
+    needs_request_headers_ = needs_request_headers_ || m->needsRequestHeadersOnResponse();
+  }
+}
+
+ChainRun::ChainRun(ChainRun&& o) noexcept
+    : chain_(o.chain_),
+      ran_(o.ran_),
+      cleanups_(std::move(o.cleanups_)),
+      request_headers_(std::move(o.request_headers_)),
+      method_(std::move(o.method_)),
+      tls_(o.tls_),
+      omit_forwarded_for_(o.omit_forwarded_for_) {
+  o.chain_ = nullptr;
+  o.cleanups_.clear();
+}
+
+ChainRun& ChainRun::operator=(ChainRun&& o) noexcept {
+  if (this != &o) {
+    finish();
+    chain_ = o.chain_;
+    ran_ = o.ran_;
+    cleanups_ = std::move(o.cleanups_);
+    request_headers_ = std::move(o.request_headers_);
+    method_ = std::move(o.method_);
+    tls_ = o.tls_;
+    omit_forwarded_for_ = o.omit_forwarded_for_;
+    o.chain_ = nullptr;
+    o.cleanups_.clear();
+  }
+  return *this;
+}
+
+Verdict ChainRun::runRequest(const Chain& chain, RequestContext& ctx) {
+  chain_ = &chain;
+  const auto& items = chain.items();
+  Verdict verdict = Verdict::Continue;
+  while (ran_ < items.size()) {
+    verdict = items[ran_]->onRequest(ctx);
+    for (auto& c : ctx.cleanups) {
+      cleanups_.push_back(std::move(c));
+    }
+    ctx.cleanups.clear();
+    if (verdict != Verdict::Continue) {
+      break;
+    }
+    ++ran_;
+  }
+  omit_forwarded_for_ = ctx.omit_forwarded_for;
+  if (chain.hasResponseHooks()) {
+    method_ = ctx.head.method;
+    tls_ = ctx.tls;
+    if (chain.needsRequestHeadersOnResponse()) {
+      request_headers_ = ctx.head.headers;
+    }
+  }
+  if (verdict == Verdict::Answer && chain.hasResponseHooks()) {
+    // The answering middleware's own hook does not run: it produced this response.
+    http::ResponseHead head;
+    head.status = ctx.answer.status;
+    head.headers = std::move(ctx.answer.headers);
+    runResponse(head);
+    ctx.answer.headers = std::move(head.headers);
+  }
+  return verdict;
+}
+
+void ChainRun::runResponse(http::ResponseHead& head) const {
+  if (chain_ == nullptr || !chain_->hasResponseHooks()) {
+    return;
+  }
+  ResponseContext rc;
+  rc.request_headers = chain_->needsRequestHeadersOnResponse() ? &request_headers_ : nullptr;
+  rc.method = method_;
+  rc.tls = tls_;
+  const auto& items = chain_->items();
+  for (std::size_t i = std::min(ran_, items.size()); i-- > 0;) {
+    if (items[i]->hasResponseHook()) {
+      items[i]->onResponse(rc, head);
+    }
+  }
+}
+
+void ChainRun::finish() {
+  for (auto& c : cleanups_) {
+    c.owner->release(c.key);
+  }
+  cleanups_.clear();
+  chain_ = nullptr;
+  ran_ = 0;
+  omit_forwarded_for_ = false;
+}
+
+}  // namespace pier::middleware

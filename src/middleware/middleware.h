@@ -1,0 +1,112 @@
+// The HTTP middleware interface (spec E). A middleware is built once per configuration on the
+// control thread (registry.h), is immutable afterwards and is shared by every worker through the
+// snapshot; per-request facts live in RequestContext, which the proxy owns for one exchange.
+//
+// Request phase, in chain order: onRequest() may rewrite the request head (path, headers),
+// answer locally (ctx.answer, Verdict::Answer: the chain stops and the backend is not called) or
+// let the request go on. Response phase, in reverse order, only for the middlewares whose
+// onRequest() ran: onResponse() may edit the response head before it goes to the client; it
+// also runs over a local answer given by a later middleware, as Traefik's wrapped
+// ResponseWriter does (a 401 from basicAuth still gets the headers middleware's headers).
+//
+// Asynchronous middlewares (forwardAuth) will return Verdict::Suspend after arranging to call
+// ctx.resume(verdict) later on the same worker thread; the chain then continues from the next
+// middleware. No kind suspends yet and the proxy answers 500 if one does.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "http/message.h"
+
+namespace pier::middleware {
+
+enum class Verdict : std::uint8_t {
+  Continue,  // go on with the next middleware (or the backend)
+  Answer,    // ctx.answer holds the response; the chain ends
+  Suspend,   // the middleware will call ctx.resume later (asynchronous kinds)
+};
+
+// A response the proxy produces for a middleware (401, 403, 429, redirects, CORS preflight).
+struct LocalAnswer {
+  int status = 0;
+  http::HeaderMap headers;
+  std::string body;
+};
+
+class Middleware;
+
+// Per-exchange request facts and scratch space. Owned by the proxy; one per request.
+struct RequestContext {
+  http::RequestHead& head;  // head.target is the normalized path?query the backend will get
+  base::IpAddress peer;     // connection peer
+  bool tls = false;         // the client connection is TLS
+  LocalAnswer answer;       // filled with Verdict::Answer
+  // headers' customRequestHeaders `X-Forwarded-For: ""`: the proxy must not append the peer.
+  bool omit_forwarded_for = false;
+  std::function<void(Verdict)> resume;  // set by the proxy; used by Suspend-ing kinds only
+
+  // Work to do when the exchange ends however it ends (inFlightReq releases its slot). A
+  // middleware that registers one gets `release(key)` called exactly once.
+  struct Cleanup {
+    std::shared_ptr<const Middleware> owner;  // keeps it alive past a configuration change
+    std::string key;
+  };
+  std::vector<Cleanup> cleanups;  // stays empty (no allocation) unless a kind needs it
+
+  std::string_view path() const {
+    std::string_view t = head.target;
+    return t.substr(0, t.find('?'));
+  }
+  std::string_view query() const {  // without '?', empty when none
+    std::string_view t = head.target;
+    std::size_t q = t.find('?');
+    return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+  }
+  // Replaces the path, keeping the query.
+  void setPath(std::string_view path) {
+    std::size_t q = head.target.find('?');
+    std::string rest = q == std::string::npos ? std::string() : head.target.substr(q);
+    head.target.assign(path);
+    head.target += rest;
+  }
+};
+
+// What the response phase may read about the request (as it left the chain).
+struct ResponseContext {
+  const http::HeaderMap* request_headers = nullptr;  // nullptr unless the chain asked for them
+  std::string_view method;
+  bool tls = false;
+};
+
+class Middleware : public std::enable_shared_from_this<Middleware> {
+ public:
+  virtual ~Middleware() = default;
+  // The qualified configuration name (e.g. "auth@docker") and the kind ("basicAuth").
+  const std::string& name() const { return name_; }
+  virtual std::string_view kind() const = 0;
+
+  virtual Verdict onRequest(RequestContext& ctx) const = 0;
+  // Only called when hasResponseHook().
+  virtual void onResponse(const ResponseContext&, http::ResponseHead&) const {}
+  virtual bool hasResponseHook() const { return false; }
+  // True when onResponse() reads ResponseContext::request_headers (the proxy then keeps a copy).
+  virtual bool needsRequestHeadersOnResponse() const { return false; }
+  // Called for each RequestContext::Cleanup this middleware registered.
+  virtual void release(const std::string&) const {}
+
+ protected:
+  explicit Middleware(std::string name) : name_(std::move(name)) {}
+
+ private:
+  std::string name_;
+};
+
+using MiddlewarePtr = std::shared_ptr<const Middleware>;
+
+}  // namespace pier::middleware
