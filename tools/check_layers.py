@@ -16,7 +16,7 @@ ALLOWED = {
     "tls": {"base", "config"},
     "routing": {"base", "http"},
     # Request/response transformers; options arrive as the model's config::Node.
-    "middleware": {"base", "http", "config", "routing"},
+    "middleware": {"base", "http", "config", "routing", "tls"},
     "runtime": {"base", "http", "routing", "tls", "middleware"},
     "observability": {"base", "core", "http", "routing", "runtime"},
     "proxy": {"base", "core", "http", "net", "routing", "runtime", "tls", "middleware", "observability"},

@@ -50,6 +50,9 @@ struct RequestContext {
   // headers' customRequestHeaders `X-Forwarded-For: ""`: the proxy must not append the peer.
   bool omit_forwarded_for = false;
   std::function<void(Verdict)> resume;  // set by the proxy; used by Suspend-ing kinds only
+  // TLS connections: the client's certificate chain as PEM, leaf first (empty without one).
+  // A call, not a value, so requests that no passTLSClientCert reads pay nothing.
+  std::function<std::vector<std::string>()> peer_certificates_pem;
 
   // Work to do when the exchange ends however it ends (inFlightReq releases its slot). A
   // middleware that registers one gets `release(key)` called exactly once.

@@ -10,6 +10,7 @@
 #include "middleware/headers.h"
 #include "middleware/in_flight_req.h"
 #include "middleware/ip_allow_list.h"
+#include "middleware/pass_tls_client_cert.h"
 #include "middleware/rate_limit.h"
 #include "middleware/redirect_regex.h"
 #include "middleware/redirect_scheme.h"
@@ -34,6 +35,7 @@ constexpr Entry kFactories[] = {
     {"digestAuth", makeDigestAuth},
     {"headers", makeHeaders},
     {"inFlightReq", makeInFlightReq},
+    {"passTLSClientCert", makePassTlsClientCert},
     {"ipAllowList", makeIpAllowList},
     {"ipWhiteList", makeIpWhiteList},
     {"rateLimit", makeRateLimit},

@@ -2,13 +2,19 @@
 // and sends the answer when a middleware gives one (see client_connection.h).
 #include "base/log.h"
 #include "proxy/client_connection.h"
+#include "tls/session.h"
 
 namespace pier::proxy {
 
 bool ClientConnection::runRequestMiddlewares(const middleware::Chain& chain,
                                              http::RequestHead& head) {
-  // TLS entry points arrive with the TLS work; until then every client connection is cleartext.
-  middleware::RequestContext ctx{head, peer_, false, {}, false, {}, {}};
+  middleware::RequestContext ctx{head, peer_, tls_terminated_, {}, false, {}, {}, {}};
+  if (tls_terminated_) {
+    ctx.peer_certificates_pem = [this] {
+      tls::Session* session = tlsSession();
+      return session != nullptr ? session->peerCertificatesPem() : std::vector<std::string>();
+    };
+  }
   middleware::Verdict verdict = ex_.chain_run.runRequest(chain, ctx);
   if (verdict == middleware::Verdict::Continue) {
     return true;

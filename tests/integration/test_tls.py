@@ -373,3 +373,44 @@ def test_unreadable_certificate_is_reported_and_the_rest_stays(pier_factory, bac
     assert peer_cn(p.ports["web"], "a.test") == "a.test"
     assert peer_cn(p.ports["web"], "x.w.test") == "wild"
     assert peer_cn(p.ports["web"], "fallback.test") == "TRAEFIK DEFAULT CERT"
+
+
+def test_pass_tls_client_cert_headers(pier_factory, backend, pki):
+    import urllib.parse
+    options = {"mtls": {"clientAuth": {"caFiles": [str(pki["ca"].cert)],
+                                       "clientAuthType": "VerifyClientCertIfGiven"}}}
+    cfg = tls_file_config(pki, {"r": router("Host(`a.test`)", "s", tls={"options": "mtls"},
+                                            middlewares=["cert"])},
+                          {"s": lb(backend)}, options=options)
+    cfg["http"]["middlewares"] = {"cert": {"passTLSClientCert": {
+        "pem": True,
+        "info": {"notBefore": True, "sans": True,
+                 "subject": {"commonName": True}, "issuer": {"commonName": True}}}}}
+    p = pier_factory(dynamic=cfg)
+    with_cert = tcpkit.client_context(ca=str(pki["ca"].cert), cert=str(pki["client"].cert),
+                                      key=str(pki["client"].key))
+    status, body, _ = https_get(p.ports["web"], "a.test", with_cert)
+    assert status == 200
+    headers = {k.lower(): v for k, v in json.loads(body)["headers"]}
+    expected_pem = "".join(line for line in pki["client"].cert_text().splitlines()
+                           if "-----" not in line)
+    # The chain as the client sent it, leaf first, comma-separated (OpenSSL clients add the CA
+    # they trust when building their chain).
+    sent = headers["x-forwarded-tls-client-cert"].split(",")
+    assert sent[0] == expected_pem
+    assert all("-----" not in c and "\n" not in c for c in sent)
+    info = urllib.parse.unquote_plus(headers["x-forwarded-tls-client-cert-info"])
+    assert info.startswith('Subject="CN=client-one";Issuer="CN=test-ca";NB="'), info
+    # Without a client certificate nothing is added, and a client cannot forge the headers.
+    no_cert = tcpkit.client_context(ca=str(pki["ca"].cert))
+    s = tcpkit.tls_connect(p.ports["web"], "a.test", no_cert)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nX-Forwarded-Tls-Client-Cert: forged\r\n"
+              b"Connection: close\r\n\r\n")
+    data = tcpkit.recv_some(s, 1 << 20)
+    while True:
+        more = s.recv(65536)
+        if not more:
+            break
+        data += more
+    headers = {k.lower(): v for k, v in json.loads(data.split(b"\r\n\r\n", 1)[1])["headers"]}
+    assert "x-forwarded-tls-client-cert" not in headers
