@@ -32,7 +32,6 @@ import pytest
 import dockerlib
 import harness
 import loadgen
-import rawhttp
 from dockerlib import BACKEND_IMAGE, REPO_ROOT, docker
 
 PREFIX = "pier-e2e-"
@@ -620,71 +619,3 @@ def test_rss_with_many_labelled_containers(engine, res, pier_factory):
             docker("rm", "-f", *created[i:i + 25], host=engine, check=False, timeout=300)
         print(f"[e2e] {len(created)} containers removed in {time.monotonic() - t1:.0f}s "
               f"(test total {time.monotonic() - t_start:.0f}s)")
-
-
-# ----------------------------------------------------------------------------------------------
-# The reference deployment (examples/docker-compose.yml) with Pier's own image.
-
-
-def test_example_compose_with_pier_image(engine, backend_image):
-    cmd = dockerlib.compose_cmd(engine)
-    if cmd is None:
-        pytest.skip("neither `docker compose` nor `docker-compose` is available")
-    dockerlib.build_pier_image(engine, str(harness.pier_bin()))
-    project, files = f"{PREFIX}example", [REPO_ROOT / "examples/docker-compose.yml"]
-    port = harness.free_port()
-    env = {"PIER_HTTP_PUBLISH": f"127.0.0.1:{port}", "NEXTAUTH_HOST": "nextauth.e2e.test"}
-    host = "nextauth.e2e.test"
-    try:
-        dockerlib.compose(cmd, project, files, "up", "-d", host=engine, env=env)
-        proxy = dockerlib.compose(cmd, project, files, "ps", "-q", "proxy", host=engine,
-                                  env=env).stdout.strip()
-        assert proxy, "no proxy container"
-        info = dockerlib.inspect(proxy, engine)
-        ip = next(iter(info["NetworkSettings"]["Networks"].values()))["IPAddress"]
-        # Admin entry point is internal: not published, and bound to loopback in the container.
-        assert "9000/tcp" not in (info["NetworkSettings"]["Ports"] or {})
-        routes = {"/ns/websocket": "ns:9999", "/ns/sigmai": "ns:8888",
-                  "/mc/sigmai": "mc:8888", "/sfs/sigmai": "sfs:8888"}
-
-        def routed_all(addr, prt):
-            for path, who in routes.items():
-                r = rawhttp.get(prt, path, host=host, addr=addr, timeout=5)
-                if r.status != 200 or r.json()["name"] != who:
-                    return False
-            return True
-        harness.wait_until(lambda: routed_all(ip, 80), 60, interval=0.2,
-                           what="the four routes through the pier:dev container")
-        # Through the published port too (loopback only in this test).
-        harness.wait_until(lambda: routed_all("127.0.0.1", port), 20, interval=0.2,
-                           what="the four routes through the published port")
-        for path, who in routes.items():
-            with rawhttp.WebSocket.connect(80, path, host=host, addr=ip, timeout=10) as ws:
-                assert ws.response.header("X-Backend-Name") == who
-                for msg in ("hello " + path, "x" * 70000):
-                    ws.send_text(msg)
-                    op, data = ws.recv_message(10)
-                    assert (op, data.decode()) == (rawhttp.OP_TEXT, msg)
-                assert ws.close() == 1000
-        # Unrouted host -> 404; the Docker health check (busybox wget on /ping) passes.
-        assert rawhttp.get(80, "/ns/sigmai", host="other.e2e.test", addr=ip).status == 404
-        harness.wait_until(lambda: container_health(proxy, engine) == "healthy", 60,
-                           what="proxy container healthy")
-        ping = docker("exec", proxy, "wget", "-q", "-O", "-", "http://127.0.0.1:9000/ping",
-                      host=engine).stdout
-        assert ping.strip() == "OK"
-        # Image contract (spec A.12): `version` and `sh -c` through the entrypoint.
-        ver = docker("run", "--rm", dockerlib.PIER_IMAGE, "version", host=engine).stdout
-        assert "Version" in ver or "0." in ver, ver
-        assert docker("run", "--rm", dockerlib.PIER_IMAGE, "sh", "-c", "echo ok",
-                      host=engine).stdout.strip() == "ok"
-        assert docker("run", "--rm", "--entrypoint", "traefik", dockerlib.PIER_IMAGE, "version",
-                      host=engine).returncode == 0
-    except BaseException:
-        logs = dockerlib.compose(cmd, project, files, "logs", "--no-color", "--tail", "60",
-                                 host=engine, env=env, check=False)
-        print("compose logs:\n" + logs.stdout[-8000:])
-        raise
-    finally:
-        dockerlib.compose(cmd, project, files, "down", "-t", "2", host=engine, env=env,
-                          check=False)

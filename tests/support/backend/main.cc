@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "sha.h"
+#include "tls.h"
 
 namespace testbackend {
 namespace {
@@ -39,9 +41,13 @@ struct Options {
   std::string listen = "127.0.0.1:0";
   std::string name = "backend";
   std::optional<std::string> rawBanner;
+  std::string tlsCert, tlsKey, tlsClientCa, tlsClientAuth;
 };
 
 Options gOpts;
+std::unique_ptr<TlsServer> gTls;  // set when --tls-cert is given
+
+constexpr int kHandshakeTimeoutMs = 10000;
 
 void logLine(const std::string& s) {
   std::string line = s + "\n";
@@ -64,6 +70,17 @@ class Conn {
   int fd() const { return fd_; }
   size_t buffered() const { return end_ - pos_; }
 
+  // After a successful TLS handshake all reads and writes go through the session.
+  void useTls(TlsSession* tls) { tls_ = tls; }
+  TlsSession* tls() const { return tls_; }
+
+  // Half-close for writing: a TLS close_notify first when the connection carries TLS.
+  void shutdownWrite() {
+    if (tls_ != nullptr)
+      tls_->closeNotify();
+    ::shutdown(fd_, SHUT_WR);
+  }
+
   // Reads more bytes into the buffer; false on EOF or error.
   bool fill() {
     if (pos_ == end_)
@@ -76,6 +93,13 @@ class Conn {
       } else {
         buf_.resize(buf_.size() * 2);
       }
+    }
+    if (tls_ != nullptr) {
+      long n = tls_->read(buf_.data() + end_, buf_.size() - end_);
+      if (n <= 0)
+        return false;
+      end_ += static_cast<size_t>(n);
+      return true;
     }
     for (;;) {
       ssize_t n = ::recv(fd_, buf_.data() + end_, buf_.size() - end_, 0);
@@ -133,6 +157,8 @@ class Conn {
   }
 
   bool writeAll(const char* p, size_t n) {
+    if (tls_ != nullptr)
+      return tls_->writeAll(p, n);
     while (n > 0) {
       ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
       if (w < 0) {
@@ -149,6 +175,7 @@ class Conn {
 
  private:
   int fd_;
+  TlsSession* tls_ = nullptr;
   std::vector<char> buf_;
   size_t pos_ = 0;
   size_t end_ = 0;
@@ -525,7 +552,8 @@ std::string headersJson(const Headers& headers) {
   return out + "]";
 }
 
-std::string describe(const Request& r, const Body* body, const std::string& remote) {
+std::string describe(const Request& r, const Body* body, const std::string& remote,
+                     const TlsSession* tls) {
   std::string j = "{\"name\":" + jsonString(gOpts.name);
   j += ",\"method\":" + jsonString(r.method);
   j += ",\"target\":" + jsonString(r.target);
@@ -540,6 +568,10 @@ std::string describe(const Request& r, const Body* body, const std::string& remo
     j += std::string(",\"body_complete\":") + (body->ok ? "true" : "false");
   }
   j += ",\"remote\":" + jsonString(remote);
+  if (tls != nullptr) {
+    j += ",\"tls\":{\"version\":" + jsonString(tls->version()) +
+         ",\"client_cn\":" + jsonString(tls->clientCommonName()) + "}";
+  }
   j += "}\n";
   return j;
 }
@@ -625,7 +657,7 @@ void serveWebSocket(Conn& c, const Request& r, const std::string& remote) {
     return;
   logLine("WS-OPEN " + gOpts.name + " " + r.target);
   if (r.param("hello") == std::optional<std::string>("1")) {
-    if (!wsWriteFrame(c, 0x81, describe(r, nullptr, remote)))
+    if (!wsWriteFrame(c, 0x81, describe(r, nullptr, remote, c.tls())))
       return;
   }
   for (;;) {
@@ -665,7 +697,7 @@ void serveWebSocket(Conn& c, const Request& r, const std::string& remote) {
     if (opcode == 0x8) {  // close: echo the status code back, then close
       wsWriteFrame(c, 0x88, payload.substr(0, std::min<size_t>(payload.size(), 2)));
       logLine("WS-CLOSE " + gOpts.name);
-      ::shutdown(c.fd(), SHUT_WR);
+      c.shutdownWrite();
       return;
     }
     if (opcode == 0x9) {
@@ -741,7 +773,7 @@ bool serveOne(Conn& c, const std::string& remote) {
   if (r.version == "HTTP/1.0")
     chunked = false;
   auto sizeParam = r.param("size");
-  std::string json = describe(r, &body, remote);
+  std::string json = describe(r, &body, remote, c.tls());
 
   std::string contentType = "application/json";
   uint64_t length = json.size();
@@ -835,6 +867,18 @@ void serveConnection(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   std::string remote = peerName(fd);
+  std::unique_ptr<TlsSession> tls;
+  if (gTls) {
+    std::string error;
+    tls = gTls->handshake(fd, kHandshakeTimeoutMs, error);
+    if (!tls) {
+      logLine("TLS-REFUSED " + gOpts.name + " from " + remote + ": " + error);
+      return;
+    }
+    logLine("TLS " + gOpts.name + " " + tls->version() + " client_cn=" + tls->clientCommonName() +
+            " from " + remote);
+    c.useTls(tls.get());
+  }
   if (gOpts.rawBanner) {
     logLine("RAW-OPEN " + gOpts.name + " from " + remote);
     if (!c.writeAll(*gOpts.rawBanner))
@@ -847,13 +891,13 @@ void serveConnection(int fd) {
       if (!c.writeAll(buf, n))
         break;
     }
-    ::shutdown(fd, SHUT_WR);
+    c.shutdownWrite();
     logLine("RAW-END " + gOpts.name);
     return;
   }
   while (serveOne(c, remote)) {
   }
-  ::shutdown(fd, SHUT_WR);
+  c.shutdownWrite();
   // Drain briefly so the peer reads our last bytes instead of an RST.
   char sink[4096];
   timeval tv{0, 200000};
@@ -890,10 +934,17 @@ std::string unescape(std::string_view s) {
 void usage() {
   std::fputs(
       "usage: pier-test-backend [--listen HOST:PORT] [--name NAME] [--raw-banner TEXT]\n"
+      "                         [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]\n"
+      "                          [--tls-client-auth MODE]]\n"
       "  --listen      127.0.0.1:0 (default), :8080 (all IPv4 interfaces), [::1]:0\n"
       "  --name        included in every answer (tells replicas apart)\n"
       "  --raw-banner  server-first TCP mode: write TEXT (\\r \\n \\t escapes) on accept, then "
       "echo\n"
+      "  --tls-cert FILE --tls-key FILE  serve TLS 1.3 (PEM chain and key)\n"
+      "  --tls-client-ca FILE            CA(s) for client certificates\n"
+      "  --tls-client-auth none|optional|require-any|require  (default: require with a client "
+      "CA, else none)\n"
+      "  With TLS every JSON answer carries \"tls\":{\"version\",\"client_cn\"}.\n"
       "Prints 'LISTENING <port>' on stdout once ready.\n"
       "Query controls: status=N delay_ms=N size=N chunked=1 close=1 header=Name:Value sse=N\n"
       "  reset=1|rst slow_body_ms=N chunk_size=N content_type=T (empty: none); WebSocket: "
@@ -927,6 +978,18 @@ bool parseArgs(int argc, char** argv) {
       if (!next(value))
         return false;
       gOpts.rawBanner = unescape(value);
+    } else if (key == "--tls-cert") {
+      if (!next(gOpts.tlsCert))
+        return false;
+    } else if (key == "--tls-key") {
+      if (!next(gOpts.tlsKey))
+        return false;
+    } else if (key == "--tls-client-ca") {
+      if (!next(gOpts.tlsClientCa))
+        return false;
+    } else if (key == "--tls-client-auth") {
+      if (!next(gOpts.tlsClientAuth) || !parseClientAuth(gOpts.tlsClientAuth))
+        return false;
     } else {
       return false;
     }
@@ -994,6 +1057,27 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  if (!gOpts.tlsCert.empty() || !gOpts.tlsKey.empty()) {
+    if (gOpts.tlsCert.empty() || gOpts.tlsKey.empty()) {
+      std::fputs("pier-test-backend: --tls-cert and --tls-key go together\n", stderr);
+      return 2;
+    }
+    TlsConfig cfg{gOpts.tlsCert, gOpts.tlsKey, gOpts.tlsClientCa, ClientAuth::kNone};
+    if (!gOpts.tlsClientAuth.empty()) {
+      cfg.clientAuth = *parseClientAuth(gOpts.tlsClientAuth);
+    } else if (!gOpts.tlsClientCa.empty()) {
+      cfg.clientAuth = ClientAuth::kRequire;
+    }
+    std::string error;
+    gTls = TlsServer::create(cfg, error);
+    if (!gTls) {
+      std::fprintf(stderr, "pier-test-backend: %s\n", error.c_str());
+      return 1;
+    }
+  } else if (!gOpts.tlsClientCa.empty() || !gOpts.tlsClientAuth.empty()) {
+    std::fputs("pier-test-backend: --tls-client-* need --tls-cert and --tls-key\n", stderr);
+    return 2;
+  }
   int lfd = openListener(gOpts.listen);
   if (lfd < 0) {
     std::fprintf(stderr, "pier-test-backend: cannot listen on %s: %s\n", gOpts.listen.c_str(),
