@@ -10,6 +10,9 @@ with ratios to nginx.  Raw numbers go to bench/results/*.json.
 
 Stdlib only; see bench/README.md for the method.  Not a test, not run by CI.
 
+TLS scenarios (tls-small, tls-handshake, passthrough) give every proxy and
+the origin one certificate made with the openssl CLI at start (--tls-cert).
+
 Adding a scenario: append a Scenario to SCENARIOS (path, headers, expected
 body size, targets).  Adding a proxy (or a variant of one, e.g. a TLS or a
 middleware config): write a config generator returning a Launch and register
@@ -28,6 +31,7 @@ import resource
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -271,16 +275,50 @@ class Proc:
         self.logf.close()
 
 
+def client_tls_context() -> ssl.SSLContext:
+    """TLS 1.3 only, no verification: the bench's certificate is self-signed;
+    what matters is that every proxy negotiates TLS 1.3."""
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    c.minimum_version = ssl.TLSVersion.TLSv1_3
+    return c
+
+
 def http_get(port: int, path: str, headers: dict[str, str],
-             timeout: float = 2.0) -> tuple[int, int]:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
+             timeout: float = 2.0, scheme: str = "http") -> tuple[int, int]:
+    req = urllib.request.Request(f"{scheme}://127.0.0.1:{port}{path}", headers=headers)
+    kw = {"context": client_tls_context()} if scheme == "https" else {}
+    with urllib.request.urlopen(req, timeout=timeout, **kw) as r:
         return r.status, len(r.read())
+
+
+def tls_resumption_check(port: int, path: str) -> dict:
+    """Two TLS connections, the second offering the session (ticket) of the
+    first: tells whether the server resumes, i.e. whether wrk's reconnects
+    (which reuse their SSL object, and so offer the last session) would do
+    full handshakes.  Also records the negotiated version."""
+    c = client_tls_context()
+    out: dict = {}
+    session = None
+    for i in range(2):
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as raw:
+            with c.wrap_socket(raw, server_hostname="bench.test",
+                               session=session) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench.test\r\n"
+                          "Connection: close\r\n\r\n".encode())
+                while s.recv(65536):  # read to EOF: TLS 1.3 tickets come after the handshake
+                    pass
+                out["version"] = s.version()
+                if i == 1:
+                    out["resumed"] = s.session_reused
+                session = s.session
+    return out
 
 
 def wait_ready(proc: Optional[Proc], port: int, path: str,
                headers: dict[str, str], expect_len: int,
-               timeout: float) -> Optional[str]:
+               timeout: float, scheme: str = "http") -> Optional[str]:
     """None when the target answers 200 with the expected body, else why not."""
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -288,7 +326,7 @@ def wait_ready(proc: Optional[Proc], port: int, path: str,
         if proc is not None and not proc.alive():
             return f"exited with status {proc.p.returncode}: {proc.log_tail()}"
         try:
-            status, n = http_get(port, path, headers)
+            status, n = http_get(port, path, headers, scheme=scheme)
             if status == 200 and n == expect_len:
                 return None
             last = f"status {status}, {n} body bytes (want 200, {expect_len})"
@@ -324,7 +362,7 @@ def run_wrk(args, ctx, port: int, sc: "Scenario", duration: float) -> dict:
             "-s", ctx.wrk_lua]
     for k, v in sc.headers.items():
         argv += ["-H", f"{k}: {v}"]
-    argv.append(f"http://127.0.0.1:{port}{sc.path}")
+    argv.append(f"{sc.scheme}://127.0.0.1:{port}{sc.path}")
     p = subprocess.run(argv, capture_output=True, text=True,
                        timeout=duration + 60)
     for line in p.stdout.splitlines():
@@ -350,6 +388,11 @@ class Ctx:
     backend_port: int
     wrk_lua: str
     pier_bin: Optional[str]
+    backend_tls_port: int = 0  # the origin's TLS listener (direct-tls, passthrough)
+    cert: str = ""             # one certificate for every TLS endpoint (--tls-cert)
+    key: str = ""
+    pem: str = ""              # cert + key in one file (HAProxy)
+    nginx_stream_load: str = ""  # "load_module ...;" when the stream module is dynamic
     backend_pids: list = dataclasses.field(default_factory=list)
 
 
@@ -390,6 +433,18 @@ http {{
         }}
         location = /64k {{ root {d}/www; }}
     }}
+    # the same origin over TLS: the far end of the passthrough scenario
+    server {{
+        listen 127.0.0.1:{ctx.backend_tls_port} ssl backlog=4096;
+        ssl_certificate {ctx.cert};
+        ssl_certificate_key {ctx.key};
+        ssl_protocols TLSv1.3;
+        location = /small {{
+            default_type text/plain;
+            return 200 "{SMALL_BODY[:-1]}\\n";
+        }}
+        location = /64k {{ root {d}/www; }}
+    }}
 }}
 """
     write(f"{d}/nginx.conf", conf)
@@ -398,8 +453,19 @@ http {{
                   port=ctx.backend_port)
 
 
-def gen_nginx(ctx: Ctx, d: str) -> Launch:
+def nginx_tls_lines(ctx: Ctx, tickets: bool) -> str:
+    lines = [f"ssl_certificate {ctx.cert};", f"ssl_certificate_key {ctx.key};",
+             "ssl_protocols TLSv1.3;"]
+    if not tickets:  # no tickets and no stateful cache: nothing to resume
+        lines += ["ssl_session_tickets off;", "ssl_session_cache off;"]
+    return "\n".join("        " + x for x in lines)
+
+
+def gen_nginx(ctx: Ctx, d: str, tls: Optional[bool] = None) -> Launch:
+    """tls: None = plain HTTP; True/False = TLS 1.3 with/without resumption."""
     port = free_port()
+    listen = f"127.0.0.1:{port}" + (" ssl" if tls is not None else "")
+    tls_conf = nginx_tls_lines(ctx, tls) if tls is not None else ""
     conf = f"""
 worker_processes {ctx.args.workers};
 pid {d}/nginx.pid;
@@ -419,7 +485,8 @@ http {{
         keepalive_timeout 120s;
     }}
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen {listen} backlog=4096;
+{tls_conf}
         location / {{
             proxy_pass http://backend;
             proxy_http_version 1.1;
@@ -435,13 +502,21 @@ http {{
                    f"{d}/nginx.conf", "-g", "daemon off;"], port=port)
 
 
-def gen_haproxy(ctx: Ctx, d: str) -> Launch:
+def gen_haproxy(ctx: Ctx, d: str, tls: Optional[bool] = None) -> Launch:
+    """tls: None = plain HTTP; True/False = TLS 1.3 with/without resumption."""
     port = free_port()
+    bind = f"127.0.0.1:{port}"
+    glob = ""
+    if tls is not None:
+        bind += f" ssl crt {ctx.pem} ssl-min-ver TLSv1.3"
+        if not tls:  # no tickets and no stateful session cache
+            bind += " no-tls-tickets"
+            glob = "    tune.ssl.cachesize 0\n"
     conf = f"""
 global
     nbthread {ctx.args.workers}
     maxconn 4096
-
+{glob}
 defaults
     mode http
     option http-keep-alive
@@ -452,7 +527,7 @@ defaults
     timeout http-keep-alive 60s
 
 frontend fe
-    bind 127.0.0.1:{port}
+    bind {bind}
     default_backend be
 
 backend be
@@ -549,6 +624,170 @@ def gen_direct(ctx: Ctx, d: str) -> Launch:
     return Launch([], port=ctx.backend_port)  # no process: hit the origin
 
 
+def gen_direct_tls(ctx: Ctx, d: str) -> Launch:
+    return Launch([], port=ctx.backend_tls_port)  # the origin's TLS listener
+
+
+# ---- TLS terminated by the proxy (tls-small, tls-handshake).  Every proxy
+# gets the same certificate (ctx.cert/ctx.key) and TLS 1.3 only.  `tickets`
+# False turns off every kind of resumption (tickets and session caches), so
+# that each of wrk's reconnects is a full handshake.
+
+
+def tls_variant(gen: Callable[..., Launch], tickets: bool) -> Callable[[Ctx, str], Launch]:
+    def g(ctx: Ctx, d: str) -> Launch:
+        return gen(ctx, d, tls=tickets)
+    return g
+
+
+def gen_caddy_tls(ctx: Ctx, d: str, tls: bool = True) -> Launch:
+    # JSON rather than a Caddyfile: the Caddyfile cannot turn tickets off.
+    port = free_port()
+    idle = max(256, 2 * ctx.args.connections)
+    conf = {
+        "admin": {"disabled": True},
+        "logging": {"logs": {"default": {"level": "ERROR"}}},
+        "apps": {
+            "http": {"servers": {"bench": {
+                "listen": [f"127.0.0.1:{port}"],
+                "automatic_https": {"disable": True},
+                "tls_connection_policies": [
+                    {"protocol_min": "tls1.3", "default_sni": "bench.test"}],
+                "routes": [{"handle": [{
+                    "handler": "reverse_proxy",
+                    "upstreams": [{"dial": f"127.0.0.1:{ctx.backend_port}"}],
+                    "transport": {"protocol": "http", "keep_alive": {
+                        "enabled": True, "idle_timeout": "120s",
+                        "max_idle_conns": idle,
+                        "max_idle_conns_per_host": idle}}}]}]}}},
+            "tls": {"certificates": {"load_files": [
+                {"certificate": ctx.cert, "key": ctx.key}]},
+                "session_tickets": {"disabled": not tls}},
+        },
+    }
+    write(f"{d}/caddy.json", json.dumps(conf, indent=1))
+    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
+           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
+    return Launch(["caddy", "run", "--config", f"{d}/caddy.json"], env=env,
+                  port=port)
+
+
+def pier_tls_yaml(ctx: Ctx, tickets: bool) -> str:
+    return f"""tls:
+  certificates:
+    - certFile: "{ctx.cert}"
+      keyFile: "{ctx.key}"
+  stores:
+    default:
+      defaultCertificate:
+        certFile: "{ctx.cert}"
+        keyFile: "{ctx.key}"
+  options:
+    default:
+      minVersion: VersionTLS13
+      disableSessionTickets: {"false" if tickets else "true"}
+"""
+
+
+def gen_pier_tls(ctx: Ctx, d: str, tls: bool = True) -> Launch:
+    dyn = f"""http:
+  routers:
+    r:
+      rule: "PathPrefix(`/`)"
+      service: s
+      tls: {{}}
+  services:
+    s:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:{ctx.backend_port}"
+""" + pier_tls_yaml(ctx, tls)
+    return pier_launch(ctx, d, dyn)
+
+
+# ---- TLS passthrough: the proxy relays TCP bytes to the origin's TLS port;
+# the client's TLS session is with the origin.
+
+
+def gen_nginx_tcp(ctx: Ctx, d: str) -> Launch:
+    port = free_port()
+    conf = f"""{ctx.nginx_stream_load}
+worker_processes {ctx.args.workers};
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+worker_rlimit_nofile 20000;
+events {{ worker_connections 10000; }}
+stream {{
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        proxy_pass 127.0.0.1:{ctx.backend_tls_port};
+    }}
+}}
+"""
+    write(f"{d}/nginx.conf", conf)
+    return Launch(["nginx", "-e", f"{d}/error.log", "-p", d, "-c",
+                   f"{d}/nginx.conf", "-g", "daemon off;"], port=port)
+
+
+def gen_haproxy_tcp(ctx: Ctx, d: str) -> Launch:
+    port = free_port()
+    conf = f"""
+global
+    nbthread {ctx.args.workers}
+    maxconn 4096
+
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+
+backend be
+    server s1 127.0.0.1:{ctx.backend_tls_port}
+"""
+    write(f"{d}/haproxy.cfg", conf)
+    return Launch(["haproxy", "-db", "-f", f"{d}/haproxy.cfg"], port=port)
+
+
+def gen_caddy_tcp(ctx: Ctx, d: str) -> Launch:
+    # Needs the layer4 app (github.com/mholt/caddy-l4), which stock Caddy
+    # builds lack; main() marks this target unavailable then.
+    port = free_port()
+    conf = {"admin": {"disabled": True},
+            "logging": {"logs": {"default": {"level": "ERROR"}}},
+            "apps": {"layer4": {"servers": {"bench": {
+                "listen": [f"127.0.0.1:{port}"],
+                "routes": [{"handle": [{
+                    "handler": "proxy",
+                    "upstreams": [{"dial": [f"127.0.0.1:{ctx.backend_tls_port}"]}]}]}]}}}}}
+    write(f"{d}/caddy.json", json.dumps(conf, indent=1))
+    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
+           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
+    return Launch(["caddy", "run", "--config", f"{d}/caddy.json"], env=env,
+                  port=port)
+
+
+def gen_pier_tcp(ctx: Ctx, d: str) -> Launch:
+    dyn = f"""tcp:
+  routers:
+    p:
+      rule: "HostSNI(`*`)"
+      service: s
+      tls:
+        passthrough: true
+  services:
+    s:
+      loadBalancer:
+        servers:
+          - address: "127.0.0.1:{ctx.backend_tls_port}"
+"""
+    return pier_launch(ctx, d, dyn)
+
+
 @dataclasses.dataclass
 class Target:
     name: str
@@ -564,6 +803,22 @@ TARGETS = {t.name: t for t in [
     Target("pier", "pier", gen_pier),
     Target("pier-10r", "pier", gen_pier_routes(10)),
     Target("pier-10000r", "pier", gen_pier_routes(10000)),
+    Target("direct-tls", "direct", gen_direct_tls),
+    # TLS terminated by the proxy, resumption as each proxy's default
+    Target("nginx-tls", "nginx", tls_variant(gen_nginx, True)),
+    Target("haproxy-tls", "haproxy", tls_variant(gen_haproxy, True)),
+    Target("caddy-tls", "caddy", tls_variant(gen_caddy_tls, True)),
+    Target("pier-tls", "pier", tls_variant(gen_pier_tls, True)),
+    # TLS terminated by the proxy, no resumption at all: full handshakes
+    Target("nginx-hs", "nginx", tls_variant(gen_nginx, False)),
+    Target("haproxy-hs", "haproxy", tls_variant(gen_haproxy, False)),
+    Target("caddy-hs", "caddy", tls_variant(gen_caddy_tls, False)),
+    Target("pier-hs", "pier", tls_variant(gen_pier_tls, False)),
+    # TCP relay of the origin's TLS (passthrough)
+    Target("nginx-tcp", "nginx", gen_nginx_tcp),
+    Target("haproxy-tcp", "haproxy", gen_haproxy_tcp),
+    Target("caddy-tcp", "caddy", gen_caddy_tcp),
+    Target("pier-tcp", "pier", gen_pier_tcp),
 ]}
 
 PROXIES = ["nginx", "haproxy", "caddy", "pier"]
@@ -578,6 +833,12 @@ class Scenario:
     targets: list[str]
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     baseline: str = "nginx"  # ratios are relative to this target
+    scheme: str = "http"     # https: wrk and the readiness probe speak TLS
+    # the session check must find no resumption (every request a full handshake)
+    full_handshakes: bool = False
+    # the issue's target: (target, metric, "<=" | ">=", ratio to the baseline)
+    goal: Optional[tuple[str, str, str, float]] = None
+    note: str = ""           # printed under the table
 
 
 SCENARIOS = [
@@ -592,6 +853,26 @@ SCENARIOS = [
              "(100-byte, keep-alive, last router hit)", "/small", 100,
              ["pier-10r", "pier-10000r"],
              headers={"Host": route_host(9)}, baseline="pier-10r"),
+    Scenario("tls-small", "HTTPS keep-alive, 100-byte responses, TLS 1.3 "
+             "terminated by the proxy, plain HTTP to the origin", "/small", 100,
+             ["direct-tls"] + [f"{p}-tls" for p in PROXIES],
+             baseline="nginx-tls", scheme="https",
+             goal=("pier-tls", "cpu_us_per_req", "<=", 1.1)),
+    Scenario("tls-handshake", "a full TLS 1.3 handshake per request "
+             "(Connection: close, tickets and session caches off everywhere)",
+             "/small", 100, [f"{p}-hs" for p in PROXIES],
+             headers={"Connection": "close"}, baseline="nginx-hs",
+             scheme="https", full_handshakes=True,
+             goal=("pier-hs", "cpu_us_per_req", "<=", 1.25),
+             note="req/s = full handshakes/s; CPU us/req = proxy CPU per "
+                  "handshake (+ its one 100-byte request)"),
+    Scenario("passthrough", "TLS passthrough: TCP relay to the origin's TLS "
+             "port, 64 KiB responses, keep-alive", "/64k", LARGE_SIZE,
+             ["direct-tls"] + [f"{p}-tcp" for p in PROXIES],
+             baseline="haproxy-tcp", scheme="https",
+             goal=("pier-tcp", "rps", ">=", 0.9),
+             note="the proxy sees only TLS records: its CPU is the relaying; "
+                  "the TLS work is wrk's and the origin's (CPU 0)"),
 ]
 # the 10,000-router table must be hit on its last router, the 10-router on its
 # last; both names have the same length, only the index differs.
@@ -622,9 +903,14 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
         ready_headers = {k: v for k, v in sc_headers.items()
                          if k.lower() != "connection"}
         why = wait_ready(proc, launch.port, sc.path, ready_headers,
-                         sc.expect_len, args.start_timeout)
+                         sc.expect_len, args.start_timeout, sc.scheme)
         if why:
             raise RuntimeError(why)
+        if sc.scheme == "https":
+            res["tls"] = tls_resumption_check(launch.port, sc.path)
+            if sc.full_handshakes and res["tls"].get("resumed"):
+                raise RuntimeError("the server resumed a TLS session: this "
+                                   "would not measure full handshakes")
         pids = proc_tree(proc.pid) if proc else []
         backend_pids = ctx.backend_pids
         time.sleep(0.3)
@@ -752,10 +1038,13 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
         print(hdr)
         for tname in sc.targets:
             why = unavailable.get(tname) or unavailable.get(TARGETS[tname].kind)
-            if why:
+            s = rows.get(tname)
+            if why and not s:
                 print(f"  {tname}: not available ({why})")
                 continue
-            s = rows.get(tname)
+            if why:  # failed after some rounds: show those, say so
+                print(f"  ({tname} failed in a later round, the row below has "
+                      f"{s['rounds']} round(s): {why[:100]})")
             if not s:
                 print(f"  {tname:<12} no successful runs")
                 continue
@@ -782,6 +1071,19 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
             print(f"  10,000 vs 10 routers: req/s {drps:+.1%}, CPU/req "
                   f"{dcpu:+.1%}  (target: within 5%) -> "
                   f"{'OK' if ok else 'OUT OF TARGET'}")
+        if sc.note:
+            print(f"  ({sc.note})")
+        if sc.goal:
+            tgt, m, op, lim = sc.goal
+            ratio = (rows.get(tgt) or {}).get("ratio", {}).get(m)
+            label = {"cpu_us_per_req": "CPU/req", "rps": "req/s"}.get(m, m)
+            if ratio is None:
+                print(f"  goal: {tgt} {label} {op} {lim} x {sc.baseline}: "
+                      "not measured")
+            else:
+                ok = ratio <= lim if op == "<=" else ratio >= lim
+                print(f"  goal: {tgt} {label} = {ratio:.2f} x {sc.baseline} "
+                      f"(target {op} {lim}) -> {'OK' if ok else 'OUT OF TARGET'}")
     print()
     print("CPU us/req = proxy utime+stime (all its processes) / completed "
           "requests; cpu1% = busy share of the proxy's core; bg% = load on "
@@ -812,9 +1114,45 @@ def machine_info(pier_bin: Optional[str]) -> dict:
         "haproxy": cmd_out(["haproxy", "-v"]).splitlines()[0],
         "caddy": cmd_out(["caddy", "version"]),
         "wrk": cmd_out(["wrk", "-v"]).splitlines()[0],
+        "openssl": cmd_out(["openssl", "version"]),
         "pier": pier_bin or "not available",
         "pier_git": cmd_out(["git", "-C", REPO_DIR, "rev-parse", "--short", "HEAD"]),
     }
+
+
+def make_cert(tmp: str, kind: str) -> tuple[str, str, str]:
+    """One self-signed certificate for every TLS endpoint of the run (proxies
+    and the origin), so that all do the same signature work per handshake."""
+    cert, key, pem = f"{tmp}/cert.pem", f"{tmp}/key.pem", f"{tmp}/cert+key.pem"
+    newkey = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+              if kind == "ec" else ["-newkey", "rsa:2048"])
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "30",
+                    *newkey, "-keyout", key, "-out", cert,
+                    "-subj", "/CN=bench.test",
+                    "-addext", "subjectAltName=DNS:bench.test,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    for f in (cert, key):
+        os.chmod(f, 0o644)  # nginx workers may run as another user
+    with open(pem, "w") as out:
+        out.write(open(cert).read() + open(key).read())
+    return cert, key, pem
+
+
+def nginx_stream_module() -> tuple[str, Optional[str]]:
+    """('load_module ...;' or '', None) when nginx has the stream module, else
+    ('', why not)."""
+    v = cmd_out(["nginx", "-V"])
+    if "--with-stream " in v + " " and "--with-stream=dynamic" not in v:
+        return "", None  # built in
+    if "--with-stream=dynamic" in v:
+        mods = [a.split("=", 1)[1] for a in v.split() if a.startswith("--modules-path=")]
+        for d in mods + ["/usr/lib/nginx/modules", "/usr/share/nginx/modules"]:
+            so = os.path.join(d, "ngx_stream_module.so")
+            if os.path.exists(so):
+                return f"load_module {so};", None
+        return "", ("stream module not installed "
+                    "(Debian: apt-get install libnginx-mod-stream)")
+    return "", "nginx built without the stream module"
 
 
 # --------------------------------------------------------------------------
@@ -836,6 +1174,10 @@ def main() -> int:
                     help="comma list of: " + ",".join(s.name for s in SCENARIOS))
     ap.add_argument("--targets", default=None,
                     help="comma list restricting targets (e.g. nginx,pier)")
+    ap.add_argument("--tls-cert", choices=["ec", "rsa"], default="ec",
+                    help="key type of the one certificate every TLS endpoint "
+                         "uses: ec = ECDSA P-256 (as Pier's generated default), "
+                         "rsa = RSA-2048")
     ap.add_argument("--start-timeout", type=float, default=15)
     ap.add_argument("--quiet-pct", type=float, default=10,
                     help="before each run wait until every core is at most this %% busy")
@@ -897,11 +1239,27 @@ def main() -> int:
     for kind in ["haproxy", "caddy"]:
         if not shutil.which(kind):
             unavailable[kind] = "not installed"
+    names = {t for s in scenarios for t in s.targets}
+    if "nginx-tcp" in names:
+        load, why = nginx_stream_module()
+        if why:
+            unavailable["nginx-tcp"] = why
+    if "caddy-tcp" in names and "caddy" not in unavailable and \
+            "layer4" not in cmd_out(["caddy", "list-modules"]):
+        unavailable["caddy-tcp"] = ("no layer4 app in this Caddy build "
+                                    "(needs a build with github.com/mholt/caddy-l4)")
+    if any(s.scheme == "https" for s in scenarios) and not shutil.which("openssl"):
+        log("error: openssl (CLI) not found: needed to make the certificate")
+        return 2
 
     tmp = tempfile.mkdtemp(prefix="pier-bench-")
     os.chmod(tmp, 0o755)
     wrk_lua = write(f"{tmp}/report.lua", WRK_LUA)
-    ctx = Ctx(args, tmp, free_port(), wrk_lua, pier_bin)
+    ctx = Ctx(args, tmp, free_port(), wrk_lua, pier_bin,
+              backend_tls_port=free_port())
+    if "nginx-tcp" in names and "nginx-tcp" not in unavailable:
+        ctx.nginx_stream_load = load
+    ctx.cert, ctx.key, ctx.pem = make_cert(tmp, args.tls_cert)
     info = machine_info(pier_bin)
     log(f"machine: {info['nproc']} x {info['cpu_model']}, {info['mem_total']}; "
         f"tmp {tmp}")
@@ -915,13 +1273,16 @@ def main() -> int:
     t_start = time.monotonic()
     try:
         why = wait_ready(backend, ctx.backend_port, "/small", {}, 100, 10) or \
-            wait_ready(backend, ctx.backend_port, "/64k", {}, LARGE_SIZE, 10)
+            wait_ready(backend, ctx.backend_port, "/64k", {}, LARGE_SIZE, 10) or \
+            wait_ready(backend, ctx.backend_tls_port, "/64k", {}, LARGE_SIZE, 10,
+                       "https")
         if why:
             log(f"error: origin nginx: {why}")
             return 2
         ctx.backend_pids = proc_tree(backend.pid)
 
-        total = sum(len([t for t in s.targets if TARGETS[t].kind not in unavailable])
+        total = sum(len([t for t in s.targets if TARGETS[t].kind not in unavailable
+                         and t not in unavailable])
                     for s in scenarios) * args.rounds
         done = 0
         extra_budget = args.max_extra
