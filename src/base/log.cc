@@ -1,5 +1,7 @@
 #include "base/log.h"
 
+#include "base/strings.h"
+
 #include <unistd.h>
 
 #include <cctype>
@@ -56,35 +58,6 @@ const char* jsonName(Level level) {
   return "unknown";
 }
 
-void appendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 }  // namespace
 
 bool parseLevel(std::string_view text, Level& out) {
@@ -132,7 +105,7 @@ void write(Level level, std::string_view message) {
     line += "\",\"time\":\"";
     line += stamp;
     line += "\",\"message\":";
-    appendJsonString(line, message);
+    base::appendJsonString(line, message);
     line += "}\n";
   } else {
     line += stamp;

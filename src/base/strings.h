@@ -27,4 +27,8 @@ bool parseUint64(std::string_view s, unsigned long long& out);
 // Levenshtein distance, for "did you mean" suggestions.
 std::size_t editDistance(std::string_view a, std::string_view b);
 
+// Appends `s` as a JSON string literal (quotes included): the escapes RFC 8259 requires, and
+// \u00XX for the other control characters. Shared by the JSON process log and access log.
+void appendJsonString(std::string& out, std::string_view s);
+
 }  // namespace pier::base

@@ -61,27 +61,18 @@ Result<std::shared_ptr<const tls::ClientContext>> clientContextFor(
   return built;
 }
 
-runtime::TransportSpec transportFrom(const config::HttpServersTransport& ht) {
+// Timeouts and idle limits of a servers transport: the static default (serversTransport) and
+// the dynamic ones (http.serversTransports) carry the same fields.
+template <typename Transport>
+runtime::TransportSpec transportFrom(const Transport& transport) {
   runtime::TransportSpec t;
   auto ms = [](config::Duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d);
   };
-  t.dial_timeout = ms(ht.forwarding_timeouts.dial_timeout);
-  t.response_header_timeout = ms(ht.forwarding_timeouts.response_header_timeout);
-  t.idle_conn_timeout = ms(ht.forwarding_timeouts.idle_conn_timeout);
-  t.max_idle_conns_per_host = static_cast<std::uint32_t>(ht.max_idle_conns_per_host);
-  return t;
-}
-
-runtime::TransportSpec transportFrom(const config::StaticServersTransport& st) {
-  runtime::TransportSpec t;
-  auto ms = [](config::Duration d) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(d);
-  };
-  t.dial_timeout = ms(st.forwarding_timeouts.dial_timeout);
-  t.response_header_timeout = ms(st.forwarding_timeouts.response_header_timeout);
-  t.idle_conn_timeout = ms(st.forwarding_timeouts.idle_conn_timeout);
-  t.max_idle_conns_per_host = static_cast<std::uint32_t>(st.max_idle_conns_per_host);
+  t.dial_timeout = ms(transport.forwarding_timeouts.dial_timeout);
+  t.response_header_timeout = ms(transport.forwarding_timeouts.response_header_timeout);
+  t.idle_conn_timeout = ms(transport.forwarding_timeouts.idle_conn_timeout);
+  t.max_idle_conns_per_host = static_cast<std::uint32_t>(transport.max_idle_conns_per_host);
   return t;
 }
 

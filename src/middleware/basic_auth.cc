@@ -17,22 +17,7 @@
 namespace pier::middleware {
 namespace {
 
-struct Options {
-  std::vector<std::string> users;
-  std::string users_file;
-  std::string realm;
-  bool remove_header = false;
-  std::string header_field;
-};
-
-template <class V>
-void describe(V& v, Options& o) {
-  v("users", o.users);
-  v("usersFile", o.users_file);
-  v("realm", o.realm);
-  v("removeHeader", o.remove_header);
-  v("headerField", o.header_field);
-}
+using Options = AuthUsersOptions;
 
 class BasicAuth final : public Middleware {
  public:

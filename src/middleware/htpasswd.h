@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pier::middleware {
 
@@ -20,5 +21,23 @@ bool checkPassword(std::string_view password, std::string_view hash);
 std::string md5Crypt(std::string_view password, std::string_view salt, std::string_view magic);
 bool base64Decode(std::string_view in, std::string& out);
 std::string base64Encode(std::string_view in);
+
+// The options basicAuth and digestAuth share (spec E.3).
+struct AuthUsersOptions {
+  std::vector<std::string> users;
+  std::string users_file;
+  std::string realm;
+  bool remove_header = false;
+  std::string header_field;
+};
+
+template <class V>
+void describe(V& v, AuthUsersOptions& o) {
+  v("users", o.users);
+  v("usersFile", o.users_file);
+  v("realm", o.realm);
+  v("removeHeader", o.remove_header);
+  v("headerField", o.header_field);
+}
 
 }  // namespace pier::middleware

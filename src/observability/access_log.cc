@@ -62,39 +62,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return out + "Z";
 }
 
-void jsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 // Traefik's CLF: a value or "-", quoted fields as "value" or "-" in quotes.
 std::string orDash(std::string_view v) {
   return v.empty() ? "-" : std::string(v);
@@ -272,13 +239,13 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
       out += ',';
     }
     first = false;
-    jsonString(out, k);
+    base::appendJsonString(out, k);
     out += ':';
   };
   auto str = [&](std::string_view k, std::string_view v) {
     if (s.keepField(k)) {
       key(k);
-      jsonString(out, v);
+      base::appendJsonString(out, v);
     }
   };
   auto num = [&](std::string_view k, std::int64_t v) {
@@ -337,15 +304,15 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
         continue;
       }
       key("request_" + f.name);
-      jsonString(out, m == FieldMode::Redact ? std::string_view("REDACTED") : f.value);
+      base::appendJsonString(out, m == FieldMode::Redact ? std::string_view("REDACTED") : f.value);
     }
   }
   key("level");
-  jsonString(out, "info");
+  base::appendJsonString(out, "info");
   key("msg");
-  jsonString(out, "");
+  base::appendJsonString(out, "");
   key("time");
-  jsonString(out, rfc3339(std::chrono::system_clock::now()));
+  base::appendJsonString(out, rfc3339(std::chrono::system_clock::now()));
   out += "}\n";
   return out;
 }
