@@ -1,5 +1,6 @@
-// Test certificates made at run time: a CA, leaves it signs, and an unrelated CA. Used by the
-// TLS unit tests and by the pier-test-certs CLI (integration tests).
+// A test PKI made with wolfCrypt for the TLS unit tests: a CA, server and client certificates
+// signed by it, and an unrelated CA. (Integration tests make theirs with the openssl CLI,
+// tests/integration/certs.py.)
 #pragma once
 
 #include <stdexcept>
