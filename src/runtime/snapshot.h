@@ -7,6 +7,7 @@
 // is produced by control/ and read by proxy/.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -54,6 +55,21 @@ struct ServerSpec {
   bool https = false;
 };
 
+// Active health checks (spec D.2 `healthCheck`): one flag per server of a loadBalancer service,
+// written by the checker, read by workers with relaxed loads (a stale read costs one request at
+// most). The same object is handed to the next generation while the service's server list is
+// unchanged, so a reload does not forget which servers are down.
+struct ServerHealth {
+  explicit ServerHealth(std::size_t servers)
+      : count(servers), up(std::make_unique<std::atomic<bool>[]>(servers)) {
+    for (std::size_t i = 0; i < servers; ++i) {
+      up[i].store(true, std::memory_order_relaxed);
+    }
+  }
+  std::size_t count;
+  std::unique_ptr<std::atomic<bool>[]> up;
+};
+
 enum class ServiceKind : std::uint8_t {
   LoadBalancer,  // forward to servers
   Ping,          // ping@internal
@@ -79,6 +95,21 @@ struct ServiceSpec {
   TransportSpec transport;
   RedirectSpec redirect;
   std::uint32_t metrics_id = kNoMetricsId;
+  // Set when the service has a healthCheck; null means every server counts as up.
+  std::shared_ptr<ServerHealth> health;
+
+  bool serverUp(std::size_t i) const {
+    return health == nullptr || i >= health->count || health->up[i].load(std::memory_order_relaxed);
+  }
+  // A service with no server up is "down" for failover and for the 503 answer.
+  bool anyServerUp() const {
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      if (serverUp(i)) {
+        return true;
+      }
+    }
+    return false;
+  }
 };
 
 struct RouterSpec {
