@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "middleware/registry.h"
+#include "middleware/tcp_middleware.h"
 #include "observability/metrics_registry.h"
 #include "routing/route_table.h"
 #include "tls/client_tls.h"
@@ -182,6 +183,7 @@ class Builder {
       report_.errors.push_back("TLS: " + std::move(e));
     }
     middlewares_.emplace(merged.http.middlewares);
+    tcp_middlewares_.emplace(merged.tcp.middlewares);
     buildServices(merged);
     addInternalServices();  // before routers: manualRouting routers name them
     buildRouters(merged);
@@ -375,9 +377,28 @@ class Builder {
           continue;
         }
         std::string key = tls_options ? "tls:" + *tls_options : "";
+        // Entry-point middlewares (entryPoints.<ep>.http.middlewares) run before the router's
+        // own, so routers on entry points with different lists get a spec each.
+        middleware::ChainPtr ep_chain = spec.chain;
+        if (!ep_http.middlewares.empty()) {
+          std::vector<std::string> refs;
+          for (const std::string& ref : ep_http.middlewares) {
+            refs.push_back(middleware::qualifyReference(ref, name));
+            key += "|" + refs.back();
+          }
+          refs.insert(refs.end(), router.middlewares.begin(), router.middlewares.end());
+          auto built = middlewares_->chainFor(refs);
+          if (!built) {
+            report_.errors.push_back("router " + name + ": entry point " + entry_point_names_[ep] +
+                                     ": " + built.error().message);
+            continue;
+          }
+          ep_chain = std::move(*built);
+        }
         auto [it, fresh] = target_by_tls.emplace(key, 0);
         if (fresh) {
           runtime::RouterSpec copy = spec;
+          copy.chain = std::move(ep_chain);
           copy.tls_options = tls_options.value_or("");
           it->second = static_cast<std::uint32_t>(snapshot_->routers.size());
           snapshot_->routers.push_back(std::move(copy));
@@ -639,9 +660,14 @@ class Builder {
 
   void buildTcpRouters(const config::DynamicConfig& merged) {
     for (const auto& [name, router] : merged.tcp.routers) {
+      std::vector<middleware::TcpMiddlewarePtr> tcp_middlewares;
       if (!router.middlewares.empty()) {
-        report_.errors.push_back("TCP router " + name + ": TCP middlewares are not supported yet");
-        continue;
+        auto built = tcp_middlewares_->listFor(router.middlewares);
+        if (!built) {
+          report_.errors.push_back("TCP router " + name + ": " + built.error().message);
+          continue;
+        }
+        tcp_middlewares = std::move(*built);
       }
       auto svc = tcp_service_index_.find(router.service);
       if (router.service.empty() || svc == tcp_service_index_.end()) {
@@ -663,6 +689,7 @@ class Builder {
       runtime::TcpRouterSpec spec;
       spec.name = name;
       spec.service = svc->second;
+      spec.middlewares = std::move(tcp_middlewares);
       if (router.tls) {
         spec.tls = router.tls->passthrough ? runtime::TcpTlsMode::Passthrough
                                            : runtime::TcpTlsMode::Terminate;
@@ -850,6 +877,7 @@ class Builder {
   std::unordered_map<std::string, std::uint32_t> service_index_;
   std::unordered_map<std::string, std::uint32_t> tcp_service_index_;
   std::optional<middleware::MiddlewareSet> middlewares_;
+  std::optional<middleware::TcpMiddlewareSet> tcp_middlewares_;
   BuildReport report_;
 };
 

@@ -279,7 +279,7 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
   str("RequestMethod", e.method);
   str("RequestPath", e.target);
   str("RequestProtocol", protocolText(e.version_minor));
-  str("RequestScheme", "http");
+  str("RequestScheme", e.tls ? "https" : "http");
   num("RetryAttempts", e.retries);
   if (!e.router.empty()) {
     str("RouterName", e.router);
@@ -294,6 +294,13 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
   std::string start = rfc3339(e.start);
   str("StartLocal", start);
   str("StartUTC", start);
+  if (e.tls) {
+    str("TLSCipher", e.tls_cipher);
+    if (!e.tls_client_subject.empty()) {
+      str("TLSClientSubject", e.tls_client_subject);
+    }
+    str("TLSVersion", e.tls_version);
+  }
   if (!e.entry_point.empty()) {
     str("entryPointName", e.entry_point);
   }

@@ -79,6 +79,12 @@ struct AccessLogEntry {
   std::string_view entry_point;
   std::uint32_t retries = 0;
   std::uint64_t request_count = 0;
+  // TLS connections (json format): "1.3", the IANA cipher name, the client certificate's
+  // subject as Go prints it (empty without a client certificate).
+  bool tls = false;
+  std::string_view tls_version;
+  std::string_view tls_cipher;
+  std::string_view tls_client_subject;
 };
 
 class AccessLog;

@@ -137,6 +137,17 @@ void ClientConnection::serveHttp() {
 void ClientConnection::startTcpRoute(const runtime::SnapshotConstSharedPtr& snapshot,
                                      std::uint32_t router_index) {
   const runtime::TcpRouterSpec& router = snapshot->tcp_routers[router_index];
+  // TCP middlewares decide before any handshake or dial; a route that terminates TLS comes back
+  // here once the handshake is done (tls_terminated_), already admitted.
+  if (!tls_terminated_ && !router.middlewares.empty()) {
+    std::string refused_by;
+    if (!middleware::admitTcpConnection(router.middlewares, peer_, tcp_slots_, refused_by)) {
+      log::debug("TCP router " + router.name + ": middleware " + refused_by + " refused " +
+                 peer_.toString() + "; connection closed");
+      close();
+      return;
+    }
+  }
   if (router.tls == runtime::TcpTlsMode::Terminate && !tls_terminated_) {
     startTcpTls(snapshot, router_index);
     return;

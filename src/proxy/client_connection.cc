@@ -345,6 +345,7 @@ void ClientConnection::onWriteDone(int status) {
 
 void ClientConnection::onClosed() {
   reportExchange();  // a tunnel, or an exchange cut short (no-op when none is under way)
+  middleware::releaseTcpSlots(tcp_slots_, peer_);  // inFlightConn slots of a TCP route
   if (ex_.upstream != nullptr) {
     ex_.upstream->detachAndClose();
     ex_.upstream = nullptr;

@@ -160,6 +160,8 @@ class ClientConnection final : public TcpConnection,
   std::string tls_options_;           // TLS options the handshake used (spec F.4 421 check)
   std::uint32_t tcp_router_ = 0;      // TcpTlsHandshake: the route to connect afterwards
   bool expect_proxy_header_ = false;  // a trusted peer on a proxyProtocol entry point
+  // TCP middlewares holding a slot for this connection (inFlightConn), released on close.
+  std::vector<middleware::TcpMiddlewarePtr> tcp_slots_;
   Exchange ex_;
   std::string stash_;  // unparsed input kept while the parser is paused
   std::uint64_t requests_served_ = 0;

@@ -5,6 +5,8 @@
 #include "observability/metrics_shard.h"
 #include "proxy/client_connection.h"
 #include "proxy/worker_context.h"
+#include "tls/cert_fields.h"
+#include "tls/session.h"
 
 namespace pier::proxy {
 
@@ -84,6 +86,23 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::i
   }
   e.entry_point = ep_.name;
   e.retries = r.retries;
+  std::string client_subject;
+  if (const tls::Session* session = tlsSession(); session != nullptr && tls_terminated_) {
+    e.tls = true;
+    e.tls_version = session->version();
+    if (e.tls_version.starts_with("TLSv")) {
+      e.tls_version.remove_prefix(4);  // Traefik writes "1.3"
+    }
+    e.tls_cipher = session->cipher();
+    // Only connections with a client certificate pay for parsing it, once per logged request.
+    std::vector<std::string> chain = session->peerCertificatesPem();
+    if (!chain.empty()) {
+      if (auto fields = tls::certFields(chain.front())) {
+        client_subject = tls::distinguishedNameText(fields->subject);
+        e.tls_client_subject = client_subject;
+      }
+    }
+  }
   e.request_count = ctx_.process().access_log->nextRequestCount();
   log.add(e);
 }

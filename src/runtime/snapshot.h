@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "middleware/chain.h"
+#include "middleware/tcp_middleware.h"
 #include "routing/route_table.h"
 
 namespace pier::tls {
@@ -155,6 +156,8 @@ struct TcpRouterSpec {
   std::uint32_t service = 0;  // index into Snapshot::tcp_services
   TcpTlsMode tls = TcpTlsMode::None;
   std::string tls_options = "default";  // resolved options name (Terminate only)
+  // tcp.middlewares (inFlightConn, ipAllowList), in order; checked once per connection.
+  std::vector<middleware::TcpMiddlewarePtr> middlewares;
 };
 
 // Which TLS options a handshake uses, chosen by SNI from the HTTPS routers' Host domains

@@ -188,4 +188,56 @@ std::string pemBody(std::string_view pem) {
   return out;
 }
 
+namespace {
+
+// RFC 4514 escaping as Go applies it: ,+"\<>; anywhere, '#' or ' ' first, ' ' last.
+void appendEscaped(std::string& out, std::string_view value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    bool special = c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
+                   c == ';' || (i == 0 && (c == ' ' || c == '#')) ||
+                   (i + 1 == value.size() && c == ' ');
+    if (special) {
+      out += '\\';
+    }
+    out += c;
+  }
+}
+
+void appendRdn(std::string& out, const char* type, const std::vector<std::string>& values) {
+  if (values.empty()) {
+    return;
+  }
+  if (!out.empty()) {
+    out += ',';
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out += i == 0 ? "" : "+";
+    out += type;
+    out += '=';
+    appendEscaped(out, values[i]);
+  }
+}
+
+}  // namespace
+
+std::string distinguishedNameText(const DistinguishedName& name) {
+  std::string out;
+  if (!name.serial_number.empty()) {
+    appendRdn(out, "SERIALNUMBER", {name.serial_number});
+  }
+  if (!name.common_name.empty()) {
+    appendRdn(out, "CN", {name.common_name});
+  }
+  appendRdn(out, "OU", name.organizational_unit);
+  appendRdn(out, "O", name.organization);
+  appendRdn(out, "L", name.locality);
+  appendRdn(out, "ST", name.province);
+  appendRdn(out, "C", name.country);
+  for (auto it = name.domain_component.rbegin(); it != name.domain_component.rend(); ++it) {
+    appendRdn(out, "DC", {*it});
+  }
+  return out;
+}
+
 }  // namespace pier::tls

@@ -35,6 +35,12 @@ struct CertFields {
 // One PEM certificate block.
 Result<CertFields> certFields(std::string_view pem);
 
+// The name as Go's pkix.Name.String() writes it (what Traefik logs as TLSClientSubject): the
+// most specific part first, "SERIALNUMBER=..,CN=..,OU=..,O=..,L=..,ST=..,C=..", several values
+// of one type joined by '+', and RFC 4514 escapes. DC parts come last as "DC=.." (Go writes
+// their OID and DER bytes instead).
+std::string distinguishedNameText(const DistinguishedName& name);
+
 // The PEM text without its BEGIN/END lines and newlines (the X-Forwarded-Tls-Client-Cert form).
 std::string pemBody(std::string_view pem);
 

@@ -414,3 +414,37 @@ def test_pass_tls_client_cert_headers(pier_factory, backend, pki):
         data += more
     headers = {k.lower(): v for k, v in json.loads(data.split(b"\r\n\r\n", 1)[1])["headers"]}
     assert "x-forwarded-tls-client-cert" not in headers
+
+
+def test_json_access_log_has_tls_fields(pier_factory, backend, pki, tmp_path):
+    log_path = tmp_path / "access.json"
+    options = {"mtls": {"clientAuth": {"caFiles": [str(pki["ca"].cert)],
+                                       "clientAuthType": "VerifyClientCertIfGiven"}}}
+    cfg = tls_file_config(pki, {"r": router("Host(`a.test`)", "s", tls={"options": "mtls"})},
+                          {"s": lb(backend)}, options=options)
+    p = pier_factory(static={"accessLog": {"filePath": str(log_path), "format": "json"}},
+                     dynamic=cfg)
+    with_cert = tcpkit.client_context(ca=str(pki["ca"].cert), cert=str(pki["client"].cert),
+                                      key=str(pki["client"].key))
+    assert https_get(p.ports["web"], "a.test", with_cert, path="/with")[0] == 200
+    assert https_get(p.ports["web"], "a.test", tcpkit.client_context(ca=str(pki["ca"].cert)),
+                     path="/without")[0] == 200
+    assert p.get("/plain", "a.test").status == 404  # the router is TLS-only
+
+    def entries():
+        if not log_path.exists():
+            return None
+        got = {}
+        for line in log_path.read_text().splitlines():
+            e = json.loads(line)
+            got[e["RequestPath"]] = e
+        return got if {"/with", "/without", "/plain"} <= set(got) else None
+
+    got = harness.wait_until(entries, 10, what="three access log lines")
+    assert got["/with"]["TLSVersion"] == "1.3"
+    assert got["/with"]["TLSCipher"].startswith("TLS_")
+    assert got["/with"]["TLSClientSubject"] == "CN=client-one"
+    assert got["/with"]["RequestScheme"] == "https"
+    assert "TLSClientSubject" not in got["/without"]
+    assert got["/without"]["TLSVersion"] == "1.3"
+    assert "TLSVersion" not in got["/plain"] and got["/plain"]["RequestScheme"] == "http"

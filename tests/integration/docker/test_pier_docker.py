@@ -109,10 +109,11 @@ def backend_args(name: str, port: int = 80) -> tuple:
 
 
 def docker_pier(pier_factory, engine: str, docker_opts: Optional[dict] = None,
-                throttle: str = "100ms", **kw) -> harness.Pier:
+                throttle: str = "100ms", static: Optional[dict] = None, **kw) -> harness.Pier:
     opts = {"endpoint": engine, "exposedByDefault": False}
     opts.update(docker_opts or {})
-    static = {"providers": {"docker": opts, "providersThrottleDuration": throttle}}
+    static = dict(static or {})
+    static["providers"] = {"docker": opts, "providersThrottleDuration": throttle}
     p = pier_factory(static=static, **kw)
     # The provider has connected and applied a first list once its log says so.
     harness.wait_until(lambda: "docker: connected" in p.log_text(), 20,

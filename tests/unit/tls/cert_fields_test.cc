@@ -4,36 +4,15 @@
 
 #include <string>
 
+#include "sample_cert.h"
+
 namespace pier::tls {
 namespace {
 
-// Self-signed, made with the openssl CLI: every subject attribute passTLSClientCert reads, and
-// one SAN of each kind. Valid for 100 years.
-const char* kPem =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIDezCCAyGgAwIBAgINAY7pD/bDc+DuTj8K0jAKBggqhkjOPQQDAjCB3jETMBEG\n"
-    "CgmSJomT8ixkARkWA29yZzEWMBQGCgmSJomT8ixkARkWBmNoZWVzZTELMAkGA1UE\n"
-    "BhMCRlIxCzAJBgNVBAYTAlVTMRkwFwYDVQQIDBBDaGVlc2Ugb3JnIHN0YXRlMREw\n"
-    "DwYDVQQHDAhUT1VMT1VTRTEPMA0GA1UECgwGQ2hlZXNlMREwDwYDVQQKDAhDaGVl\n"
-    "c2UgMjEbMBkGA1UECwwSU2ltcGxlIENlcnRpZmljYXRlMRYwFAYDVQQDDA0qLmV4\n"
-    "YW1wbGUuY29tMQ4wDAYDVQQFEwVTTi00MjAgFw0yNjExMjgxNDU2MjBaGA8yMTI2\n"
-    "MTEwNDE0NTYyMFowgd4xEzARBgoJkiaJk/IsZAEZFgNvcmcxFjAUBgoJkiaJk/Is\n"
-    "ZAEZFgZjaGVlc2UxCzAJBgNVBAYTAkZSMQswCQYDVQQGEwJVUzEZMBcGA1UECAwQ\n"
-    "Q2hlZXNlIG9yZyBzdGF0ZTERMA8GA1UEBwwIVE9VTE9VU0UxDzANBgNVBAoMBkNo\n"
-    "ZWVzZTERMA8GA1UECgwIQ2hlZXNlIDIxGzAZBgNVBAsMElNpbXBsZSBDZXJ0aWZp\n"
-    "Y2F0ZTEWMBQGA1UEAwwNKi5leGFtcGxlLmNvbTEOMAwGA1UEBRMFU04tNDIwWTAT\n"
-    "BgcqhkjOPQIBBggqhkjOPQMBBwNCAARkrmpjqbC/QPLR1dt4ja1UcHMon78PXKh0\n"
-    "wzZ7QPpqAxJlrC+02f7EINvZskFjrKSuULCs9pcC4eYT1WAW9OROo4G/MIG8MB0G\n"
-    "A1UdDgQWBBTs1FfYU+MGPLem6HrpMgFx0bvmMTAfBgNVHSMEGDAWgBTs1FfYU+MG\n"
-    "PLem6HrpMgFx0bvmMTAPBgNVHRMBAf8EBTADAQH/MGkGA1UdEQRiMGCCDSouZXhh\n"
-    "bXBsZS5vcmeCDSouZXhhbXBsZS5uZXSBEHRlc3RAZXhhbXBsZS5vcmeHBAoAAQCH\n"
-    "EAAAAAAAAAAAAAAAAAAAAAGGFnNwaWZmZTovL2V4YW1wbGUub3JnL3gwCgYIKoZI\n"
-    "zj0EAwIDSAAwRQIgG6KzMOjfGZih1MJa9syXK403/xO/YU3AO6vLR6VyIB0CIQCq\n"
-    "dG23VS0eM/x2uT3FQeJdSqp/A/JCBURSmqZbPsPe7g==\n"
-    "-----END CERTIFICATE-----\n";
+using test::kSampleCertPem;
 
 TEST_CASE("certificate fields as Go's crypto/x509 reports them") {
-  auto f = certFields(kPem);
+  auto f = certFields(kSampleCertPem);
   REQUIRE_MESSAGE(f, (f ? "" : f.error().message));
   const DistinguishedName& s = f->subject;
   CHECK(s.domain_component == std::vector<std::string>{"org", "cheese"});
@@ -53,7 +32,7 @@ TEST_CASE("certificate fields as Go's crypto/x509 reports them") {
 }
 
 TEST_CASE("the PEM body loses its armour and newlines") {
-  std::string body = pemBody(kPem);
+  std::string body = pemBody(kSampleCertPem);
   CHECK(body.find("-----") == std::string::npos);
   CHECK(body.find('\n') == std::string::npos);
   CHECK(body.rfind("MIID", 0) == 0);
@@ -64,4 +43,16 @@ TEST_CASE("garbage is an error") {
 }
 
 }  // namespace
+TEST_CASE("distinguished names as Go's pkix.Name.String() writes them") {
+  auto f = certFields(kSampleCertPem);
+  REQUIRE(f);
+  CHECK(distinguishedNameText(f->subject) ==
+        "SERIALNUMBER=SN-42,CN=*.example.com,OU=Simple Certificate,O=Cheese+O=Cheese 2,"
+        "L=TOULOUSE,ST=Cheese org state,C=FR+C=US,DC=cheese,DC=org");
+  DistinguishedName tricky;
+  tricky.common_name = " a,b+c\"d;e<f> ";
+  tricky.organization = {"#x"};
+  CHECK(distinguishedNameText(tricky) == "CN=\\ a\\,b\\+c\\\"d\\;e\\<f\\>\\ ,O=\\#x");
+}
+
 }  // namespace pier::tls
