@@ -8,7 +8,10 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config g++ clang clang-format libuv1-dev libwolfssl-dev libcrypt-dev
   libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libyaml-cpp-dev doctest-dev libexpected-dev
   node-llhttp)
-test_pkgs=(python3 python3-pytest curl procps openssl prometheus)  # promtool: check metrics
+# promtool (prometheus): check metrics. chromium + chromium-driver + python3-selenium: the
+# dashboard's headless-browser test (tests/integration/test_dashboard.py).
+test_pkgs=(python3 python3-pytest curl procps openssl prometheus chromium chromium-driver
+  python3-selenium)
 pkgs=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=("${test_pkgs[@]}")

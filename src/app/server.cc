@@ -389,7 +389,7 @@ bool startObservability(Runtime& rt, const config::StaticConfig& config,
   }
   rt.process.health = rt.health.get();
   if (config.api) {
-    rt.api = std::make_unique<observability::ApiDocuments>();
+    rt.api = std::make_unique<observability::ApiDocuments>(config.api->dashboard);
     rt.process.api = rt.api.get();
   }
   const char* hooks = std::getenv("PIER_TEST_HOOKS");
@@ -405,6 +405,16 @@ bool startObservability(Runtime& rt, const config::StaticConfig& config,
     if (!p.header_labels.empty()) {
       log::warn("metrics.prometheus.headerLabels is not supported by Pier yet; ignored");
     }
+    rt.metrics = std::make_unique<observability::MetricsRegistry>(std::move(settings), workers);
+    rt.process.metrics = rt.metrics.get();
+  } else if (config.api && config.api->dashboard) {
+    // The dashboard's live rates come from the registry's per-router totals: without Prometheus,
+    // a registry that records nothing else (no /metrics route exists to show it).
+    observability::PrometheusSettings settings;
+    settings.add_entry_points_labels = false;
+    settings.add_routers_labels = false;
+    settings.add_services_labels = false;
+    settings.entry_point_names = entry_points;
     rt.metrics = std::make_unique<observability::MetricsRegistry>(std::move(settings), workers);
     rt.process.metrics = rt.metrics.get();
   }

@@ -787,6 +787,10 @@ class Builder {
     }
     if (static_.api) {
       add("api@internal", runtime::ServiceKind::Api);
+      if (static_.api->dashboard) {
+        // Traefik v3's name for the dashboard; Pier's api@internal serves it as well.
+        add("dashboard@internal", runtime::ServiceKind::Api);
+      }
     }
   }
 
@@ -816,8 +820,12 @@ class Builder {
                     "prometheus@internal", "PathPrefix(`/metrics`)", "prometheus@internal", 1);
     }
     if (static_.api && static_.api->insecure) {
-      // api.insecure: the API on the `traefik` entry point (no dashboard in Pier yet).
+      // api.insecure: the API and the dashboard (/ redirects to it) on the `traefik` entry point.
       routeInternal("api", "traefik", "api@internal", "PathPrefix(`/api`)", "api@internal", 4);
+      if (static_.api->dashboard) {
+        routeInternal("api", "traefik", "dashboard@internal",
+                      "PathPrefix(`/dashboard`) || Path(`/`)", "dashboard@internal", 5);
+      }
     }
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       const auto& ep = static_.entry_points.at(entry_point_names_[i]);

@@ -14,6 +14,11 @@ class ApiDocuments {
  public:
   using Map = std::map<std::string, std::string>;  // decoded path -> JSON body
 
+  // `dashboard`: api.dashboard; api@internal also serves /dashboard/ (observability/
+  // dashboard_assets.h) when it is true.
+  explicit ApiDocuments(bool dashboard = false) : dashboard_(dashboard) {}
+  bool dashboard() const { return dashboard_; }
+
   void publish(Map docs) {
     auto next = std::make_shared<const Map>(std::move(docs));
     std::lock_guard lock(mu_);
@@ -25,6 +30,7 @@ class ApiDocuments {
   }
 
  private:
+  const bool dashboard_;
   mutable std::mutex mu_;
   std::shared_ptr<const Map> docs_ = std::make_shared<const Map>();
 };

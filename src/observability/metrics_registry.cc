@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "base/strings.h"
 #include "observability/prometheus_text.h"
 
 namespace pier::observability {
@@ -263,6 +264,44 @@ std::string MetricsRegistry::render() const {
                "gauge");
   }
   return out.take();
+}
+
+std::string MetricsRegistry::routerTotalsJson() const {
+  struct Totals {
+    std::uint64_t requests = 0;
+    std::uint64_t errors = 0;
+  };
+  std::unordered_map<std::uint32_t, Totals> by_id;
+  for (const auto& shard : shards_) {
+    shard->forEachRouterTotal([&](std::uint32_t id, std::uint64_t requests, std::uint64_t errors) {
+      Totals& t = by_id[id];
+      t.requests += requests;
+      t.errors += errors;
+    });
+  }
+  // A router id names (router, service): add up the ids of one router name.
+  std::map<std::string_view, Totals> by_name;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, t] : by_id) {
+    if (id < routers_.size()) {
+      Totals& n = by_name[routers_[id].first];
+      n.requests += t.requests;
+      n.errors += std::min(t.errors, t.requests);
+    }
+  }
+  std::string out = "{\"routers\":{";
+  bool first = true;
+  for (const auto& [name, t] : by_name) {
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    base::appendJsonString(out, name);
+    out += ":{\"requests\":" + std::to_string(t.requests) +
+           ",\"errors\":" + std::to_string(t.errors) + "}";
+  }
+  out += "}}";
+  return out;
 }
 
 }  // namespace pier::observability

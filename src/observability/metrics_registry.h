@@ -51,6 +51,11 @@ class MetricsRegistry {
 
   std::string render() const;
 
+  // Pier extension for the dashboard (GET /api/x-pier/stats): cumulative requests and 5xx
+  // answers per router since start, all workers added up (routers of internal services are not
+  // counted): {"routers":{"name@provider":{"requests":N,"errors":N},...}}. Any thread.
+  std::string routerTotalsJson() const;
+
  private:
   std::uint32_t routerId(const std::string& router, const std::string& service);
   std::uint32_t serviceId(const std::string& service);

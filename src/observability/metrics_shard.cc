@@ -32,7 +32,13 @@ SeriesKey SeriesKey::unpack(std::uint64_t p) {
 
 MetricsShard::MetricsShard(const std::vector<double>& bucket_bounds_s, std::size_t entry_points,
                            ScopeSwitches scopes)
-    : scopes_(scopes), entry_points_(entry_points), open_(new OpenCount[entry_points + 1]) {
+    : scopes_(scopes),
+      entry_points_(entry_points),
+      open_(new OpenCount[entry_points + 1]),
+      totals_(new std::atomic<TotalCell*>[kTotalChunks]) {
+  for (std::size_t c = 0; c < kTotalChunks; ++c) {
+    totals_[c].store(nullptr, std::memory_order_relaxed);
+  }
   bounds_ns_.reserve(bucket_bounds_s.size());
   for (double b : bucket_bounds_s) {
     bounds_ns_.push_back(b <= 0 ? 0 : static_cast<std::uint64_t>(std::llround(b * 1e9)));
@@ -45,6 +51,9 @@ MetricsShard::~MetricsShard() {
     Cell* next = c->next;
     delete c;
     c = next;
+  }
+  for (std::size_t i = 0; i < kTotalChunks; ++i) {
+    delete[] totals_[i].load(std::memory_order_relaxed);
   }
 }
 
@@ -73,7 +82,27 @@ void MetricsShard::add(const RequestSample& s, Scope scope, std::uint32_t entity
   }
 }
 
+void MetricsShard::addRouterTotal(std::uint32_t router, int code) {
+  std::size_t c = router / kTotalChunk;
+  if (c >= kTotalChunks) {
+    return;
+  }
+  TotalCell* chunk = totals_[c].load(std::memory_order_relaxed);  // only the owner stores
+  if (chunk == nullptr) {
+    chunk = new TotalCell[kTotalChunk];
+    totals_[c].store(chunk, std::memory_order_release);  // readers see zeroed cells
+  }
+  TotalCell& cell = chunk[router % kTotalChunk];
+  if (code >= 500 && code <= 599) {
+    bump(cell.errors, 1);
+  }
+  bump(cell.requests, 1);
+}
+
 void MetricsShard::record(const RequestSample& s) {
+  if (s.router != kNoSeries) {
+    addRouterTotal(s.router, s.code);
+  }
   std::size_t bucket = 0;
   while (bucket < bounds_ns_.size() && s.duration_ns > bounds_ns_[bucket]) {
     ++bucket;

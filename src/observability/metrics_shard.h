@@ -86,6 +86,24 @@ class MetricsShard {
   std::int64_t openConnections(std::size_t entry_point) const;
   std::size_t bucketCount() const { return bounds_ns_.size(); }
 
+  // Requests and 5xx answers per router series id, counted for every sample with a router
+  // whatever the scope switches: the dashboard's live rates (/api/x-pier/stats). A flat array by
+  // id, grown in chunks by the owner, so recording is two plain stores and never a hash lookup.
+  // f(router id, requests, errors), from any thread.
+  template <class F>
+  void forEachRouterTotal(F&& f) const {
+    for (std::size_t c = 0; c < kTotalChunks; ++c) {
+      const TotalCell* chunk = totals_[c].load(std::memory_order_acquire);
+      for (std::size_t i = 0; chunk != nullptr && i < kTotalChunk; ++i) {
+        std::uint64_t requests = chunk[i].requests.load(std::memory_order_relaxed);
+        if (requests != 0) {
+          f(static_cast<std::uint32_t>(c * kTotalChunk + i), requests,
+            chunk[i].errors.load(std::memory_order_relaxed));
+        }
+      }
+    }
+  }
+
  private:
   struct alignas(64) Cell {
     explicit Cell(std::uint64_t k, std::size_t buckets) : key(k), buckets(buckets) {}
@@ -97,6 +115,12 @@ class MetricsShard {
     std::atomic<std::uint64_t> duration_ns{0};
     std::vector<std::atomic<std::uint64_t>> buckets;
   };
+  static constexpr std::size_t kTotalChunk = 256;
+  static constexpr std::size_t kTotalChunks = 4096;  // router ids below 1,048,576 are counted
+  struct TotalCell {
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> errors{0};
+  };
   struct alignas(64) OpenCount {
     std::atomic<std::int64_t> value{0};
   };
@@ -104,6 +128,7 @@ class MetricsShard {
   Cell& cell(std::uint64_t key);
   void add(const RequestSample& s, Scope scope, std::uint32_t entity, std::size_t bucket);
   void addOpen(std::size_t entry_point, std::int64_t delta);
+  void addRouterTotal(std::uint32_t router, int code);
   SeriesValues snapshotOf(const Cell& c) const;
 
   std::vector<std::uint64_t> bounds_ns_;
@@ -112,6 +137,9 @@ class MetricsShard {
   std::unique_ptr<OpenCount[]> open_;
   std::unordered_map<std::uint64_t, Cell*> index_;  // owner worker only
   std::atomic<Cell*> head_{nullptr};
+  // Chunks of kTotalChunk cells, allocated by the owner on first use and published with a
+  // release store; never freed before the shard.
+  std::unique_ptr<std::atomic<TotalCell*>[]> totals_;
 };
 
 }  // namespace pier::observability

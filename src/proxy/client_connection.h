@@ -131,6 +131,8 @@ class ClientConnection final : public TcpConnection,
   void answerInternal(const runtime::ServiceSpec& service, const http::RequestHead& head);
   // /live, /ready, /metrics (ops_endpoints.cc)
   void answerOps(const runtime::ServiceSpec& service, const http::RequestHead& head);
+  // api@internal's /dashboard/ and /api/x-pier/stats; false for other paths (ops_endpoints.cc).
+  bool answerDashboard(const http::RequestHead& head, const std::string& path);
   // End of an exchange: metrics sample and access-log line (exchange_report.cc).
   void reportExchange();
   void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);

@@ -1,10 +1,11 @@
-// Internal services for operations (issue #5): live@internal (/live), ready@internal (/ready)
-// and prometheus@internal (/metrics), routed like ping@internal.
+// Internal services for operations (issue #5): live@internal (/live), ready@internal (/ready),
+// prometheus@internal (/metrics) and api@internal (/api, /dashboard/), routed like ping@internal.
 #include <chrono>
 #include <thread>
 
 #include "base/strings.h"
 #include "observability/api_documents.h"
+#include "observability/dashboard_assets.h"
 #include "observability/health.h"
 #include "observability/metrics_registry.h"
 #include "proxy/client_connection.h"
@@ -50,6 +51,40 @@ std::string percentDecoded(std::string_view path) {
 
 }  // namespace
 
+// The dashboard (api.dashboard) and its live counts, served by api@internal beside the API.
+// False when `path` is neither: the API documents answer it.
+bool ClientConnection::answerDashboard(const http::RequestHead& head, const std::string& path) {
+  ProcessState& process = ctx_.process();
+  bool get = head.method == "GET" || head.method == "HEAD";
+  if (path == "/api/x-pier/stats" || path == "/api/x-pier/stats/") {
+    if (process.metrics == nullptr || !get) {
+      answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
+    } else {
+      answerLocally(renderSimple(200, "application/json", process.metrics->routerTotalsJson(),
+                                 "Cache-Control: no-store\r\n", false, ex_.head_request),
+                    false);
+    }
+    return true;
+  }
+  if (path != "/" && path.rfind("/dashboard", 0) != 0) {
+    return false;
+  }
+  std::string_view target = head.target;
+  std::size_t q = target.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  auto reply = process.api != nullptr && process.api->dashboard() && get
+                   ? observability::dashboardReply(path, query)
+                   : std::nullopt;
+  if (!reply) {
+    answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
+    return true;
+  }
+  answerLocally(renderSimple(reply->status, reply->content_type, reply->body, reply->headers, false,
+                             ex_.head_request),
+                false);
+  return true;
+}
+
 void ClientConnection::answerOps(const runtime::ServiceSpec& service,
                                  const http::RequestHead& head) {
   ProcessState& process = ctx_.process();
@@ -90,6 +125,9 @@ void ClientConnection::answerOps(const runtime::ServiceSpec& service,
     case runtime::ServiceKind::Api: {
       std::string path =
           percentDecoded(std::string_view(head.target).substr(0, head.target.find('?')));
+      if (answerDashboard(head, path)) {
+        return;
+      }
       if (path.size() > 1 && path.back() == '/') {
         path.pop_back();
       }
