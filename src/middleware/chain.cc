@@ -1,11 +1,17 @@
 #include "middleware/chain.h"
 
+#include <algorithm>
+
 namespace pier::middleware {
 
 Chain::Chain(std::vector<MiddlewarePtr> items) : items_(std::move(items)) {
   for (const MiddlewarePtr& m : items_) {
     response_hooks_ = response_hooks_ || m->hasResponseHook();
     needs_request_headers_ = needs_request_headers_ || m->needsRequestHeadersOnResponse();
+    observes_exchange_end_ = observes_exchange_end_ || m->observesExchangeEnd();
+    if (const RetryPolicy* p = m->retryPolicy(); p != nullptr) {
+      retry_ = p;
+    }
   }
 }
 
@@ -83,6 +89,18 @@ void ChainRun::runResponse(http::ResponseHead& head) const {
   for (std::size_t i = std::min(ran_, items.size()); i-- > 0;) {
     if (items[i]->hasResponseHook()) {
       items[i]->onResponse(rc, head);
+    }
+  }
+}
+
+void ChainRun::reportOutcome(const ExchangeOutcome& outcome) const {
+  if (chain_ == nullptr || !chain_->observesExchangeEnd()) {
+    return;
+  }
+  const auto& items = chain_->items();
+  for (std::size_t i = 0; i < std::min(ran_, items.size()); ++i) {
+    if (items[i]->observesExchangeEnd()) {
+      items[i]->onExchangeEnd(outcome);
     }
   }
 }

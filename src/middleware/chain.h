@@ -18,9 +18,14 @@ class Chain {
   bool empty() const { return items_.empty(); }
   bool hasResponseHooks() const { return response_hooks_; }
   bool needsRequestHeadersOnResponse() const { return needs_request_headers_; }
+  // The last retry middleware's policy, nullptr without one.
+  const RetryPolicy* retryPolicy() const { return retry_; }
+  bool observesExchangeEnd() const { return observes_exchange_end_; }
 
  private:
   std::vector<MiddlewarePtr> items_;
+  const RetryPolicy* retry_ = nullptr;  // owned by one of items_
+  bool observes_exchange_end_ = false;
   bool response_hooks_ = false;
   bool needs_request_headers_ = false;
 };
@@ -43,6 +48,9 @@ class ChainRun {
   Verdict runRequest(const Chain& chain, RequestContext& ctx);
   // Response hooks of the middlewares that ran, last first. No-op without a chain.
   void runResponse(http::ResponseHead& head) const;
+  // Exchange-finished hook: tells the middlewares that let this request through how it ended.
+  // Call once, before finish().
+  void reportOutcome(const ExchangeOutcome& outcome) const;
   // Releases what the middlewares registered (inFlightReq slots). Idempotent.
   void finish();
   bool active() const { return chain_ != nullptr; }

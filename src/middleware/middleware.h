@@ -14,6 +14,7 @@
 // middleware. No kind suspends yet and the proxy answers 500 if one does.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,13 @@ struct LocalAnswer {
 };
 
 class Middleware;
+struct RetryPolicy;  // middleware/retry.h
+
+// How an exchange ended, for middlewares that watch outcomes (circuitBreaker).
+struct ExchangeOutcome {
+  int status = 0;                      // as sent to the client; 499 when it left first
+  std::chrono::nanoseconds latency{};  // from the request head to the end of the exchange
+};
 
 // Per-exchange request facts and scratch space. Owned by the proxy; one per request.
 struct RequestContext {
@@ -102,6 +110,12 @@ class Middleware : public std::enable_shared_from_this<Middleware> {
   virtual bool needsRequestHeadersOnResponse() const { return false; }
   // Called for each RequestContext::Cleanup this middleware registered.
   virtual void release(const std::string&) const {}
+  // Exchange-finished hook: called once when an exchange this middleware let through
+  // (onRequest returned Continue) ends, however it ends. Only when observesExchangeEnd().
+  virtual void onExchangeEnd(const ExchangeOutcome&) const {}
+  virtual bool observesExchangeEnd() const { return false; }
+  // A `retry` middleware's policy for the proxy (the chain's last one applies), else nullptr.
+  virtual const RetryPolicy* retryPolicy() const { return nullptr; }
 
  protected:
   explicit Middleware(std::string name) : name_(std::move(name)) {}

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "middleware/add_prefix.h"
 #include "middleware/basic_auth.h"
+#include "middleware/circuit_breaker.h"
 #include "middleware/content_type.h"
 #include "middleware/digest_auth.h"
 #include "middleware/headers.h"
@@ -16,6 +17,7 @@
 #include "middleware/redirect_scheme.h"
 #include "middleware/replace_path.h"
 #include "middleware/replace_path_regex.h"
+#include "middleware/retry.h"
 #include "middleware/strip_prefix.h"
 #include "middleware/strip_prefix_regex.h"
 
@@ -31,6 +33,7 @@ struct Entry {
 constexpr Entry kFactories[] = {
     {"addPrefix", makeAddPrefix},
     {"basicAuth", makeBasicAuth},
+    {"circuitBreaker", makeCircuitBreaker},
     {"contentType", makeContentType},
     {"digestAuth", makeDigestAuth},
     {"headers", makeHeaders},
@@ -43,6 +46,7 @@ constexpr Entry kFactories[] = {
     {"redirectScheme", makeRedirectScheme},
     {"replacePath", makeReplacePath},
     {"replacePathRegex", makeReplacePathRegex},
+    {"retry", makeRetry},
     {"stripPrefix", makeStripPrefix},
     {"stripPrefixRegex", makeStripPrefixRegex},
 };

@@ -16,6 +16,7 @@
 #include "http/parser.h"
 #include "observability/exchange_record.h"
 #include "proxy/entrypoint_settings.h"
+#include "proxy/exchange_retry.h"
 #include "proxy/intrusive_list.h"
 #include "proxy/local_reply.h"
 #include "proxy/tcp_connection.h"
@@ -80,6 +81,7 @@ class ClientConnection final : public TcpConnection,
     bool body_streamed = false;         // some request body already went upstream
     observability::ExchangeRecord obs;  // metrics and access log (exchange_report.cc)
     middleware::ChainRun chain_run;     // the router's middlewares for this request
+    ExchangeRetry retry;                // a retry middleware's state (client_retry.cc)
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -150,6 +152,10 @@ class ClientConnection final : public TcpConnection,
   void failExchange(LocalReply reply);
   void releaseUpstream(bool reusable);
   void closeBoth();
+  // Retry middleware (client_retry.cc)
+  void armRetry(const http::RequestHead& head);
+  bool retryAfterFailure(UpstreamFailure failure);  // true: another attempt is under way
+  void onRetryTimer();
 
   WorkerContext& ctx_;
   const EntryPointSettings& ep_;

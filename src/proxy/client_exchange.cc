@@ -240,19 +240,11 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
   if (!ex_.chain_run.omitForwardedFor()) {
     http::appendXForwardedFor(head.headers, ep_.forwarded, peer_);
   }
-  if (!ex_.service->pass_host_header) {
-    head.headers.set("Host", server.authority);
-  }
   if (body.kind == http::BodyKind::Chunked) {
     head.headers.add("Transfer-Encoding", "chunked");
   }
-  std::string target = head.target;
-  if (!server.base_path.empty()) {
-    target =
-        server.base_path +
-        (target.starts_with('/') && server.base_path.ends_with('/') ? target.substr(1) : target);
-  }
-  http::appendRequestHead(ex_.upstream_head, head.method, target, head.headers);
+  armRetry(head);  // retry middleware: keeps the head for another server (client_retry.cc)
+  ex_.upstream_head = upstreamRequestHead(head, ex_.service->pass_host_header, server);
   ex_.pending_upstream = ex_.upstream_head;
   openUpstream();
 }
@@ -305,6 +297,7 @@ void ClientConnection::onUpstreamConnected() {
 
 void ClientConnection::sendUpstream(std::string&& bytes) {
   UpstreamConnection* up = ex_.upstream;
+  ex_.retry.keepBody(bytes);  // retry middleware: a copy to send again (no-op without one)
   bool ready = up != nullptr && ex_.pending_upstream.empty() && !up->isClosing();
   std::size_t queued;
   if (ready) {
@@ -459,13 +452,18 @@ void ClientConnection::onUpstreamFailure(UpstreamFailure failure, bool any_respo
     return;
   }
   // A pooled connection the backend had closed: retry once if nothing of the body is lost.
+  // The retry middleware's kept copy of the body makes a streamed body re-sendable too.
+  bool body_at_hand = !ex_.body_streamed || (ex_.retry.armed() && !ex_.retry.body_lost);
   bool stale_reuse = failure == UpstreamFailure::ClosedEarly && failed != nullptr &&
-                     failed->reused() && !ex_.retried && !ex_.body_streamed;
+                     failed->reused() && !ex_.retried && body_at_hand;
   if (stale_reuse && ex_.service != nullptr) {
     ex_.retried = true;
-    ex_.pending_upstream = ex_.upstream_head;
+    ex_.pending_upstream = ex_.upstream_head + ex_.retry.body;
     openUpstream();
     return;
+  }
+  if (retryAfterFailure(failure)) {
+    return;  // retry middleware: the next attempt is under way (client_retry.cc)
   }
   switch (failure) {
     case UpstreamFailure::ConnectTimeout:

@@ -20,6 +20,7 @@ void ClientConnection::reportExchange() {
     r.status = 499;  // the client left before any response (Traefik's client-closed status)
   }
   auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - r.start);
+  ex_.chain_run.reportOutcome({r.status, elapsed});  // exchange-finished hook (circuitBreaker)
   if (observability::MetricsShard* shard = ctx_.metrics(); shard != nullptr) {
     observability::RequestSample s;
     s.entry_point = static_cast<std::uint32_t>(ep_.index);
