@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "control/composite_builder.h"
 #include "middleware/registry.h"
 #include "middleware/tcp_middleware.h"
 #include "observability/metrics_registry.h"
@@ -186,6 +187,8 @@ class Builder {
     tcp_middlewares_.emplace(merged.tcp.middlewares);
     buildServices(merged);
     addInternalServices();  // before routers: manualRouting routers name them
+    // weighted, mirroring, failover: after the services they are made of
+    buildCompositeServices(merged, *snapshot_, service_index_, report_.errors, report_.warnings);
     buildRouters(merged);
     addInternalRouters();
     buildTcpServices(merged);
@@ -224,9 +227,12 @@ class Builder {
                                  std::to_string(types));
         continue;
       }
+      if (svc.weighted || svc.mirroring || svc.failover) {
+        continue;  // composite: built by buildCompositeServices once its children exist
+      }
       if (!svc.load_balancer) {
         report_.errors.push_back("service " + name +
-                                 ": only loadBalancer services are supported so far");
+                                 ": highestRandomWeight services are not supported yet");
         continue;
       }
       ServiceSpec spec;
@@ -273,6 +279,13 @@ class Builder {
           continue;
         }
         spec.transport.tls = *ctx;
+      }
+      if (ok && svc.load_balancer->sticky && svc.load_balancer->sticky->cookie) {
+        std::vector<std::string> urls;  // spec D.2: the cookie names a server by its URL's hash
+        for (const auto& server : spec.servers) {
+          urls.push_back(server.url);
+        }
+        spec.sticky = buildStickyCookie(*svc.load_balancer->sticky->cookie, name, urls);
       }
       if (ok) {
         service_index_[name] = static_cast<std::uint32_t>(snapshot_->services.size());

@@ -43,7 +43,7 @@ struct ExchangeRecord {
   void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
     router = &r;
     service = &s;
-    internal = s.kind != runtime::ServiceKind::LoadBalancer;
+    internal = !runtime::forwardsToBackends(s.kind);
   }
   // A response the proxy rendered itself: its status and body size come from its bytes.
   void noteLocalReply(std::string_view response);

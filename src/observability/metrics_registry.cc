@@ -83,8 +83,8 @@ void MetricsRegistry::labelSnapshot(runtime::Snapshot& snapshot) {
   }
   for (auto& r : snapshot.routers) {
     const runtime::ServiceSpec& svc = snapshot.services[r.service];
-    r.metrics_id = svc.kind == runtime::ServiceKind::LoadBalancer ? routerId(r.name, svc.name)
-                                                                  : runtime::kNoMetricsId;
+    r.metrics_id =
+        runtime::forwardsToBackends(svc.kind) ? routerId(r.name, svc.name) : runtime::kNoMetricsId;
   }
 }
 

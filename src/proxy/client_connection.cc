@@ -212,6 +212,9 @@ void ClientConnection::onRequestHead(http::RequestHead&& head, const http::BodyI
 }
 
 void ClientConnection::onBody(std::string_view data) {
+  if (ex_.mirrors != nullptr) {
+    mirrorBody(data);  // mirroring keeps a copy (client_services.cc)
+  }
   if (ex_.local || isClosing()) {
     return;  // answered already; the body is read and dropped so keep-alive can continue
   }
@@ -228,6 +231,9 @@ void ClientConnection::onBody(std::string_view data) {
 
 void ClientConnection::onMessageComplete() {
   ex_.request_complete = true;
+  if (ex_.mirrors != nullptr) {
+    launchMirrors();  // the copies leave now; the main exchange does not wait for them
+  }
   if (ep_.write_timeout.count() == 0) {
     deadline_ = Clock::time_point{};  // request fully read: readTimeout no longer applies
   }

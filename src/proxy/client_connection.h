@@ -30,6 +30,7 @@ class AccessLogShard;
 namespace pier::proxy {
 
 class WorkerContext;
+class MirrorBatch;  // proxy/mirror_sender.h
 
 class ClientConnection final : public TcpConnection,
                                private http::ParserSink,
@@ -82,6 +83,11 @@ class ClientConnection final : public TcpConnection,
     observability::ExchangeRecord obs;  // metrics and access log (exchange_report.cc)
     middleware::ChainRun chain_run;     // the router's middlewares for this request
     ExchangeRetry retry;                // a retry middleware's state (client_retry.cc)
+
+    // Composite services (client_services.cc): sticky Set-Cookie values for the response, and
+    // the copies of this request going to mirrors (sent once the request is complete).
+    std::vector<std::string> sticky_cookies;
+    std::shared_ptr<MirrorBatch> mirrors;
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -144,6 +150,13 @@ class ClientConnection final : public TcpConnection,
   void continueAfterExchange();
   void updateReading();
   void armWaitingDeadline(bool first_request);
+
+  // Services (client_services.cc): resolves the router's service to ex_.service/ex_.server
+  // (weighted, mirroring, failover, sticky cookies); false when it answered itself (503).
+  bool resolveBackend(std::uint32_t service, const http::RequestHead& head,
+                      const http::BodyInfo& body);
+  void mirrorBody(std::string_view data);
+  void launchMirrors();
 
   // Upstream side (client_exchange.cc)
   void startForwarding(http::RequestHead& head, const http::BodyInfo& body);

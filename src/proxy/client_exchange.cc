@@ -154,11 +154,13 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
   if (router.chain && !runRequestMiddlewares(*router.chain, head)) {
     return false;
   }
-  if (service.kind != runtime::ServiceKind::LoadBalancer) {
+  if (!runtime::forwardsToBackends(service.kind)) {
     answerInternal(service, head);
     return false;
   }
-  ex_.service = &service;
+  if (!resolveBackend(router.service, head, body)) {  // sets ex_.service, ex_.server
+    return false;
+  }
   startForwarding(head, body);
   return true;
 }
@@ -212,14 +214,16 @@ void ClientConnection::answerInternal(const runtime::ServiceSpec& service,
       answerOps(service, head);
       return;
     case runtime::ServiceKind::LoadBalancer:
+    case runtime::ServiceKind::Weighted:
+    case runtime::ServiceKind::Mirroring:
+    case runtime::ServiceKind::Failover:
       break;
   }
   answerLocally(renderLocalReply(LocalReply::InternalError, false, ex_.head_request), false);
 }
 
 void ClientConnection::startForwarding(http::RequestHead& head, const http::BodyInfo& body) {
-  ex_.server = ctx_.balancer(static_cast<std::size_t>(ex_.service - ex_.snapshot->services.data()))
-                   .pick(*ex_.service);
+  // ex_.service and ex_.server were chosen by resolveBackend (client_services.cc).
   if (ex_.server < 0) {
     answerLocally(renderLocalReply(LocalReply::NoAvailableServer, false, ex_.head_request),
                   body.expect_continue);
@@ -344,6 +348,9 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
         head.headers.add("Transfer-Encoding", "chunked");
       }
     }
+  }
+  for (const std::string& cookie : ex_.sticky_cookies) {
+    head.headers.add("Set-Cookie", cookie);  // sticky sessions (spec D.2)
   }
   ex_.chain_run.runResponse(head);  // middlewares' response hooks, last first
   if (close_after_ && !upgrade) {

@@ -63,6 +63,7 @@ void WorkerContext::install(runtime::SnapshotConstSharedPtr snapshot) {
     }
     tcp_balancers_[i].reconcile(snapshot->tcp_services[i]);
   }
+  composite_cursors_.install(snapshot_.get(), *snapshot);
   snapshot_ = std::move(snapshot);
 }
 

@@ -14,6 +14,7 @@
 #include "proxy/balancer.h"
 #include "proxy/entrypoint_settings.h"
 #include "proxy/intrusive_list.h"
+#include "proxy/service_resolver.h"
 #include "proxy/write_batcher.h"
 #include "runtime/snapshot.h"
 
@@ -69,6 +70,10 @@ class WorkerContext {
   // Balancer state for service `index` of the current snapshot.
   Balancer& balancer(std::size_t service_index) { return balancers_[service_index]; }
   Balancer& tcpBalancer(std::size_t tcp_service_index) { return tcp_balancers_[tcp_service_index]; }
+  // Rotation state of weighted and mirroring service `index` (proxy/service_resolver.h).
+  CompositeCursor& compositeCursor(std::size_t service_index) {
+    return composite_cursors_.at(service_index);
+  }
 
   // Idle upstream connections by pool key ("host:port").
   UpstreamConnection* takeIdle(const std::string& key);
@@ -107,6 +112,7 @@ class WorkerContext {
   runtime::SnapshotConstSharedPtr snapshot_;
   std::vector<Balancer> balancers_;
   std::vector<Balancer> tcp_balancers_;
+  CompositeCursors composite_cursors_;
   std::unordered_map<std::string, std::vector<UpstreamConnection*>> idle_;
   IntrusiveList<ClientConnection> clients_;
   IntrusiveList<UpstreamConnection> upstreams_;

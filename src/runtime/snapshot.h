@@ -21,6 +21,7 @@
 #include "middleware/chain.h"
 #include "middleware/tcp_middleware.h"
 #include "routing/route_table.h"
+#include "runtime/composite_service.h"
 
 namespace pier::tls {
 class ServerTls;      // tls/server_tls.h; only the proxy and the builder look inside
@@ -80,7 +81,18 @@ enum class ServiceKind : std::uint8_t {
   Ready,         // ready@internal: /ready (configured, bound, not draining)
   Prometheus,    // prometheus@internal: /metrics
   Api,           // api@internal: /api/...
+  // Composite services (spec D.5): resolved per request to a LoadBalancer leaf
+  // (proxy/service_resolver.h); `composite` holds their children.
+  Weighted,
+  Mirroring,
+  Failover,
 };
+
+// Services whose requests reach backends (observed in metrics and access logs).
+inline bool forwardsToBackends(ServiceKind kind) {
+  return kind == ServiceKind::LoadBalancer || kind == ServiceKind::Weighted ||
+         kind == ServiceKind::Mirroring || kind == ServiceKind::Failover;
+}
 
 struct RedirectSpec {
   std::string scheme = "https";
@@ -98,6 +110,10 @@ struct ServiceSpec {
   std::uint32_t metrics_id = kNoMetricsId;
   // Set when the service has a healthCheck; null means every server counts as up.
   std::shared_ptr<ServerHealth> health;
+  // Weighted, Mirroring, Failover: children (runtime/composite_service.h); null otherwise.
+  std::shared_ptr<const CompositeSpec> composite;
+  // `sticky.cookie` of a loadBalancer or weighted service; null when not sticky.
+  std::shared_ptr<const StickyCookieSpec> sticky;
 
   bool serverUp(std::size_t i) const {
     return health == nullptr || i >= health->count || health->up[i].load(std::memory_order_relaxed);
