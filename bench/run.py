@@ -13,6 +13,10 @@ Stdlib only; see bench/README.md for the method.  Not a test, not run by CI.
 TLS scenarios (tls-small, tls-handshake, passthrough) give every proxy and
 the origin one certificate made with the openssl CLI at start (--tls-cert).
 
+Pier-only scenarios measure the cost of one feature against the same config
+without it (metrics-overhead, accesslog-overhead, middleware-chain, routes):
+they report the per-round ratio variant/base (median and range).
+
 Adding a scenario: append a Scenario to SCENARIOS (path, headers, expected
 body size, targets).  Adding a proxy (or a variant of one, e.g. a TLS or a
 middleware config): write a config generator returning a Launch and register
@@ -38,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Callable, Optional
 
@@ -48,6 +53,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 SMALL_BODY = ("pier-bench-" + "x" * 100)[:99] + "\n"  # exactly 100 bytes
 assert len(SMALL_BODY) == 100
 LARGE_SIZE = 64 * 1024
+# middleware-chain: the client asks for MW_PATH; the chain strips MW_PREFIX
+# and adds it back, so the origin answers the same path with or without it
+MW_PREFIX = "/mw"
+MW_PATH = MW_PREFIX + "/small"
 
 # --------------------------------------------------------------------------
 # small helpers
@@ -226,6 +235,10 @@ class Launch:
     argv: list[str]
     env: dict[str, str] = dataclasses.field(default_factory=dict)
     port: int = 0
+    admin_port: int = 0       # Pier's `traefik` entry point, when it has one
+    metrics_path: str = ""    # checked to serve Prometheus text before the run
+    access_log: str = ""      # must hold a line per request after the run
+    response_header: str = ""  # must be in the answer (e.g. set by a middleware)
 
 
 class Proc:
@@ -285,12 +298,52 @@ def client_tls_context() -> ssl.SSLContext:
     return c
 
 
+def http_fetch(port: int, path: str, headers: Optional[dict[str, str]] = None,
+               timeout: float = 2.0, scheme: str = "http"):
+    """(status, response headers, body); an HTTP error status is an answer too."""
+    req = urllib.request.Request(f"{scheme}://127.0.0.1:{port}{path}",
+                                 headers=headers or {})
+    kw = {"context": client_tls_context()} if scheme == "https" else {}
+    try:
+        with urllib.request.urlopen(req, timeout=timeout, **kw) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
 def http_get(port: int, path: str, headers: dict[str, str],
              timeout: float = 2.0, scheme: str = "http") -> tuple[int, int]:
-    req = urllib.request.Request(f"{scheme}://127.0.0.1:{port}{path}", headers=headers)
-    kw = {"context": client_tls_context()} if scheme == "https" else {}
-    with urllib.request.urlopen(req, timeout=timeout, **kw) as r:
-        return r.status, len(r.read())
+    status, _, body = http_fetch(port, path, headers, timeout, scheme)
+    return status, len(body)
+
+
+class Scraper(threading.Thread):
+    """GETs `path` on the admin port every `interval` s, like a Prometheus
+    server would, for as long as the load runs.  Counts the answers by
+    status; the scrape's cost lands in the proxy's CPU per request."""
+
+    def __init__(self, port: int, path: str, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.port, self.path, self.interval = port, path, interval
+        self.status: dict[str, int] = {}
+        self.last_bytes = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                code, _, body = http_fetch(self.port, self.path, timeout=2.0)
+                key, self.last_bytes = str(code), len(body)
+            except Exception as e:  # noqa: BLE001
+                key = type(e).__name__
+            self.status[key] = self.status.get(key, 0) + 1
+            self._halt.wait(self.interval)
+
+    def stop(self) -> dict:
+        self._halt.set()
+        self.join(timeout=5)
+        return {"path": self.path, "status": self.status,
+                "last_bytes": self.last_bytes}
 
 
 def tls_resumption_check(port: int, path: str) -> dict:
@@ -402,12 +455,26 @@ def nginx_temp_paths(d: str) -> str:
         ("uwsgi", "uwsgi"), ("scgi", "scgi")])
 
 
+def nginx_launch(d: str, port: int, conf: str) -> Launch:
+    write(f"{d}/nginx.conf", conf)
+    return Launch(["nginx", "-e", f"{d}/error.log", "-p", d, "-c",
+                   f"{d}/nginx.conf", "-g", "daemon off;"], port=port)
+
+
 def gen_backend(ctx: Ctx, d: str) -> Launch:
     os.makedirs(f"{d}/www", exist_ok=True)
     os.chmod(f"{d}/www", 0o755)
     with open(f"{d}/www/64k", "wb") as f:
         f.write(bytes((i * 7 + 13) & 0xFF for i in range(LARGE_SIZE)))
     os.chmod(f"{d}/www/64k", 0o644)
+    # the same locations on both listeners; MW_PATH is what the middleware
+    # chain forwards (stripPrefix then addPrefix of MW_PREFIX), see gen_pier_mw
+    locations = "".join(f"""
+        location = {path} {{
+            default_type text/plain;
+            return 200 "{SMALL_BODY[:-1]}\\n";
+        }}""" for path in ("/small", MW_PATH)) + f"""
+        location = /64k {{ root {d}/www; }}"""
     conf = f"""
 worker_processes 1;
 pid {d}/nginx.pid;
@@ -426,31 +493,18 @@ http {{
     default_type application/octet-stream;
 {nginx_temp_paths(d)}
     server {{
-        listen 127.0.0.1:{ctx.backend_port} backlog=4096;
-        location = /small {{
-            default_type text/plain;
-            return 200 "{SMALL_BODY[:-1]}\\n";
-        }}
-        location = /64k {{ root {d}/www; }}
+        listen 127.0.0.1:{ctx.backend_port} backlog=4096;{locations}
     }}
     # the same origin over TLS: the far end of the passthrough scenario
     server {{
         listen 127.0.0.1:{ctx.backend_tls_port} ssl backlog=4096;
         ssl_certificate {ctx.cert};
         ssl_certificate_key {ctx.key};
-        ssl_protocols TLSv1.3;
-        location = /small {{
-            default_type text/plain;
-            return 200 "{SMALL_BODY[:-1]}\\n";
-        }}
-        location = /64k {{ root {d}/www; }}
+        ssl_protocols TLSv1.3;{locations}
     }}
 }}
 """
-    write(f"{d}/nginx.conf", conf)
-    return Launch(["nginx", "-e", f"{d}/error.log", "-p", d, "-c",
-                   f"{d}/nginx.conf", "-g", "daemon off;"],
-                  port=ctx.backend_port)
+    return nginx_launch(d, ctx.backend_port, conf)
 
 
 def nginx_tls_lines(ctx: Ctx, tickets: bool) -> str:
@@ -497,9 +551,7 @@ http {{
     }}
 }}
 """
-    write(f"{d}/nginx.conf", conf)
-    return Launch(["nginx", "-e", f"{d}/error.log", "-p", d, "-c",
-                   f"{d}/nginx.conf", "-g", "daemon off;"], port=port)
+    return nginx_launch(d, port, conf)
 
 
 def gen_haproxy(ctx: Ctx, d: str, tls: Optional[bool] = None) -> Launch:
@@ -537,6 +589,12 @@ backend be
     return Launch(["haproxy", "-db", "-f", f"{d}/haproxy.cfg"], port=port)
 
 
+def caddy_launch(ctx: Ctx, d: str, port: int, config_args: list[str]) -> Launch:
+    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
+           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
+    return Launch(["caddy", "run"] + config_args, env=env, port=port)
+
+
 def gen_caddy(ctx: Ctx, d: str) -> Launch:
     port = free_port()
     idle = max(256, 2 * ctx.args.connections)
@@ -559,46 +617,62 @@ http://127.0.0.1:{port} {{
 }}
 """
     write(f"{d}/Caddyfile", conf)
-    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
-           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
-    return Launch(["caddy", "run", "--config", f"{d}/Caddyfile",
-                   "--adapter", "caddyfile"], env=env, port=port)
+    return caddy_launch(ctx, d, port, ["--config", f"{d}/Caddyfile",
+                                       "--adapter", "caddyfile"])
 
 
-def pier_static(port: int, dynamic: str) -> str:
-    # Traefik v3 static configuration.  No accessLog section: access log off.
+def pier_static(port: int, dynamic: str, admin_port: int = 0,
+                extra: str = "") -> str:
+    """Traefik v3 static configuration.  No accessLog section unless `extra`
+    adds one: access log off.  admin_port adds the `traefik` entry point
+    (where `metrics.prometheus` answers /metrics by default)."""
+    admin = (f"""  traefik:
+    address: "127.0.0.1:{admin_port}"
+""" if admin_port else "")
     return f"""entryPoints:
   web:
     address: "127.0.0.1:{port}"
-providers:
+{admin}providers:
   file:
     filename: "{dynamic}"
-"""
+""" + extra
 
 
-def pier_launch(ctx: Ctx, d: str, dynamic_yaml: str) -> Launch:
+def pier_launch(ctx: Ctx, d: str, dynamic_yaml: str, static_extra: str = "",
+                admin: bool = False) -> Launch:
     if not ctx.pier_bin:
         raise FileNotFoundError("pier binary not found")
-    port = free_port()
+    port, admin_port = free_port(), free_port() if admin else 0
     dyn = write(f"{d}/dynamic.yml", dynamic_yaml)
-    write(f"{d}/static.yml", pier_static(port, dyn))
+    write(f"{d}/static.yml", pier_static(port, dyn, admin_port, static_extra))
     return Launch([ctx.pier_bin, f"--configfile={d}/static.yml",
-                   f"--workers={ctx.args.workers}"], port=port)
+                   f"--workers={ctx.args.workers}"], port=port,
+                  admin_port=admin_port)
 
 
-def gen_pier(ctx: Ctx, d: str) -> Launch:
-    dyn = f"""http:
-  routers:
-    r:
-      rule: "PathPrefix(`/`)"
-      service: s
-  services:
+def pier_service_yaml(ctx: Ctx) -> str:
+    """`http.services.s`: the origin; follows the routers in `http:`."""
+    return f"""  services:
     s:
       loadBalancer:
         servers:
           - url: "http://127.0.0.1:{ctx.backend_port}"
 """
-    return pier_launch(ctx, d, dyn)
+
+
+def pier_http_yaml(ctx: Ctx, router_lines: tuple[str, ...] = (),
+                   middlewares: str = "") -> str:
+    """One router `r`, PathPrefix(`/`) -> service `s` (the origin).
+    router_lines go under the router; middlewares is the indented body of
+    `http.middlewares`."""
+    lines = ["http:", "  routers:", "    r:", '      rule: "PathPrefix(`/`)"',
+             "      service: s"] + [f"      {x}" for x in router_lines]
+    mws = "  middlewares:\n" + middlewares if middlewares else ""
+    return "\n".join(lines) + "\n" + mws + pier_service_yaml(ctx)
+
+
+def gen_pier(ctx: Ctx, d: str) -> Launch:
+    return pier_launch(ctx, d, pier_http_yaml(ctx))
 
 
 def route_host(i: int) -> str:
@@ -613,10 +687,7 @@ def gen_pier_routes(n: int) -> Callable[[Ctx, str], Launch]:
             lines += [f"    r{i:05d}:",
                       f"      rule: \"Host(`{route_host(i)}`)\"",
                       "      service: s"]
-        lines += ["  services:", "    s:", "      loadBalancer:",
-                  "        servers:",
-                  f"          - url: \"http://127.0.0.1:{ctx.backend_port}\"", ""]
-        return pier_launch(ctx, d, "\n".join(lines))
+        return pier_launch(ctx, d, "\n".join(lines) + "\n" + pier_service_yaml(ctx))
     return gen
 
 
@@ -666,10 +737,7 @@ def gen_caddy_tls(ctx: Ctx, d: str, tls: bool = True) -> Launch:
         },
     }
     write(f"{d}/caddy.json", json.dumps(conf, indent=1))
-    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
-           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
-    return Launch(["caddy", "run", "--config", f"{d}/caddy.json"], env=env,
-                  port=port)
+    return caddy_launch(ctx, d, port, ["--config", f"{d}/caddy.json"])
 
 
 def pier_tls_yaml(ctx: Ctx, tickets: bool) -> str:
@@ -690,19 +758,8 @@ def pier_tls_yaml(ctx: Ctx, tickets: bool) -> str:
 
 
 def gen_pier_tls(ctx: Ctx, d: str, tls: bool = True) -> Launch:
-    dyn = f"""http:
-  routers:
-    r:
-      rule: "PathPrefix(`/`)"
-      service: s
-      tls: {{}}
-  services:
-    s:
-      loadBalancer:
-        servers:
-          - url: "http://127.0.0.1:{ctx.backend_port}"
-""" + pier_tls_yaml(ctx, tls)
-    return pier_launch(ctx, d, dyn)
+    return pier_launch(ctx, d, pier_http_yaml(ctx, ("tls: {}",))
+                       + pier_tls_yaml(ctx, tls))
 
 
 # ---- TLS passthrough: the proxy relays TCP bytes to the origin's TLS port;
@@ -724,9 +781,7 @@ stream {{
     }}
 }}
 """
-    write(f"{d}/nginx.conf", conf)
-    return Launch(["nginx", "-e", f"{d}/error.log", "-p", d, "-c",
-                   f"{d}/nginx.conf", "-g", "daemon off;"], port=port)
+    return nginx_launch(d, port, conf)
 
 
 def gen_haproxy_tcp(ctx: Ctx, d: str) -> Launch:
@@ -765,10 +820,7 @@ def gen_caddy_tcp(ctx: Ctx, d: str) -> Launch:
                     "handler": "proxy",
                     "upstreams": [{"dial": [f"127.0.0.1:{ctx.backend_tls_port}"]}]}]}]}}}}}
     write(f"{d}/caddy.json", json.dumps(conf, indent=1))
-    env = {"GOMAXPROCS": str(ctx.args.workers), "HOME": d,
-           "XDG_CONFIG_HOME": f"{d}/config", "XDG_DATA_HOME": f"{d}/data"}
-    return Launch(["caddy", "run", "--config", f"{d}/caddy.json"], env=env,
-                  port=port)
+    return caddy_launch(ctx, d, port, ["--config", f"{d}/caddy.json"])
 
 
 def gen_pier_tcp(ctx: Ctx, d: str) -> Launch:
@@ -786,6 +838,66 @@ def gen_pier_tcp(ctx: Ctx, d: str) -> Launch:
           - address: "127.0.0.1:{ctx.backend_tls_port}"
 """
     return pier_launch(ctx, d, dyn)
+
+
+# ---- Pier's own costs (metrics-overhead, accesslog-overhead,
+# middleware-chain): the plain Pier config plus one feature, measured against
+# the same config without it.
+
+
+def gen_pier_obs(metrics: bool, access_log: bool) -> Callable[[Ctx, str], Launch]:
+    """Pier with an admin entry point `traefik` (in every variant, so that the
+    scraper finds the same listeners), plus Prometheus metrics and/or a JSON
+    access log to a file in the start's temp dir."""
+    def gen(ctx: Ctx, d: str) -> Launch:
+        static = ""
+        if metrics:
+            static += "metrics:\n  prometheus:\n    entryPoint: traefik\n"
+        if access_log:
+            static += (f'accessLog:\n  filePath: "{d}/access.log"\n'
+                       "  format: json\n")
+        # the router stays off the admin entry point, whose /metrics is Pier's
+        launch = pier_launch(ctx, d, pier_http_yaml(ctx, ("entryPoints:", "  - web")),
+                             static, admin=True)
+        launch.metrics_path = "/metrics" if metrics else ""
+        launch.access_log = f"{d}/access.log" if access_log else ""
+        return launch
+    return gen
+
+
+# five cheap middlewares that all act on every request, and none answers:
+# the request keeps MW_PATH at the origin (strip, then add MW_PREFIX back)
+PIER_MW_CHAIN = f"""    hdr:
+      headers:
+        customRequestHeaders:
+          X-Bench-Request: "1"
+        customResponseHeaders:
+          X-Bench-Chain: "1"
+    strip:
+      stripPrefix:
+        prefixes:
+          - "{MW_PREFIX}"
+    allow:
+      ipAllowList:
+        sourceRange:
+          - "127.0.0.1/32"
+          - "::1"
+    limit:
+      rateLimit:
+        average: 10000000
+        burst: 10000000
+    add:
+      addPrefix:
+        prefix: "{MW_PREFIX}"
+"""
+
+
+def gen_pier_mw(ctx: Ctx, d: str) -> Launch:
+    router = ("middlewares:", "  - hdr", "  - strip", "  - allow", "  - limit",
+              "  - add")
+    launch = pier_launch(ctx, d, pier_http_yaml(ctx, router, PIER_MW_CHAIN))
+    launch.response_header = "X-Bench-Chain"  # proof that the chain ran
+    return launch
 
 
 @dataclasses.dataclass
@@ -819,6 +931,11 @@ TARGETS = {t.name: t for t in [
     Target("haproxy-tcp", "haproxy", gen_haproxy_tcp),
     Target("caddy-tcp", "caddy", gen_caddy_tcp),
     Target("pier-tcp", "pier", gen_pier_tcp),
+    # Pier's own costs: each against the same config without the feature
+    Target("pier-admin", "pier", gen_pier_obs(False, False)),
+    Target("pier-metrics", "pier", gen_pier_obs(True, False)),
+    Target("pier-accesslog", "pier", gen_pier_obs(False, True)),
+    Target("pier-mw-chain", "pier", gen_pier_mw),
 ]}
 
 PROXIES = ["nginx", "haproxy", "caddy", "pier"]
@@ -839,6 +956,12 @@ class Scenario:
     # the issue's target: (target, metric, "<=" | ">=", ratio to the baseline)
     goal: Optional[tuple[str, str, str, float]] = None
     note: str = ""           # printed under the table
+    # (variant, base) pairs whose per-round ratios are reported, with the
+    # largest acceptable cost (e.g. 0.03: at most 3 % fewer req/s and 3 % more
+    # CPU per request)
+    pairs: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    max_cost: float = 0.0
+    scrape: str = ""         # path GET on the target's admin port every second
 
 
 SCENARIOS = [
@@ -852,7 +975,8 @@ SCENARIOS = [
     Scenario("routes", "Pier routing table: 10 vs 10,000 Host routers "
              "(100-byte, keep-alive, last router hit)", "/small", 100,
              ["pier-10r", "pier-10000r"],
-             headers={"Host": route_host(9)}, baseline="pier-10r"),
+             headers={"Host": route_host(9)}, baseline="pier-10r",
+             pairs=[("pier-10000r", "pier-10r")], max_cost=0.05),
     Scenario("tls-small", "HTTPS keep-alive, 100-byte responses, TLS 1.3 "
              "terminated by the proxy, plain HTTP to the origin", "/small", 100,
              ["direct-tls"] + [f"{p}-tls" for p in PROXIES],
@@ -873,6 +997,24 @@ SCENARIOS = [
              goal=("pier-tcp", "rps", ">=", 0.9),
              note="the proxy sees only TLS records: its CPU is the relaying; "
                   "the TLS work is wrk's and the origin's (CPU 0)"),
+    Scenario("metrics-overhead", "Pier with Prometheus metrics on vs off "
+             "(100-byte, keep-alive, /metrics scraped every second)", "/small",
+             100, ["pier-admin", "pier-metrics"], baseline="pier-admin",
+             pairs=[("pier-metrics", "pier-admin")], max_cost=0.03,
+             scrape="/metrics",
+             note="both have the admin entry point `traefik`; the scraper gets "
+                  "404 there when metrics are off"),
+    Scenario("accesslog-overhead", "Pier with the JSON access log to a file on "
+             "vs off (100-byte, keep-alive, /metrics scraped every second)",
+             "/small", 100, ["pier-admin", "pier-accesslog"],
+             baseline="pier-admin", pairs=[("pier-accesslog", "pier-admin")],
+             max_cost=0.03, scrape="/metrics",
+             note="metrics off in both: the scraper gets 404"),
+    Scenario("middleware-chain", "Pier with five middlewares on the router "
+             "(headers, stripPrefix, ipAllowList, rateLimit, addPrefix) vs "
+             "none (100-byte, keep-alive)", MW_PATH, 100,
+             ["pier", "pier-mw-chain"], baseline="pier",
+             pairs=[("pier-mw-chain", "pier")], max_cost=0.10),
 ]
 # the 10,000-router table must be hit on its last router, the 10-router on its
 # last; both names have the same length, only the index differs.
@@ -895,6 +1037,7 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
     sc_local = dataclasses.replace(sc, headers=sc_headers)
     launch = t.gen(ctx, d)
     proc = None
+    scraper = None
     try:
         if launch.argv:
             proc = Proc(f"{tname}-{sc.name}-r{rnd}", launch.argv,
@@ -911,6 +1054,10 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
             if sc.full_handshakes and res["tls"].get("resumed"):
                 raise RuntimeError("the server resumed a TLS session: this "
                                    "would not measure full handshakes")
+        check_features(launch, sc, ready_headers)
+        if sc.scrape and launch.admin_port:
+            scraper = Scraper(launch.admin_port, sc.scrape)
+            scraper.start()  # runs through the warm-up and the measured run
         pids = proc_tree(proc.pid) if proc else []
         backend_pids = ctx.backend_pids
         time.sleep(0.3)
@@ -930,6 +1077,8 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
         peak = sampler.stop()
         if proc and not proc.alive():
             raise RuntimeError(f"died during run: {proc.log_tail()}")
+        if scraper:
+            res["scrapes"] = scraper.stop()
         res.update(w)
         n = max(1, w["requests"])
         if proc:
@@ -961,9 +1110,46 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
     except Exception as e:  # noqa: BLE001
         res["error"] = str(e)
     finally:
+        if scraper and scraper.is_alive():
+            scraper.stop()
         if proc:
             proc.stop()
+    if launch.access_log and "error" not in res:
+        access_log_check(ctx, launch.access_log, res)
     return res
+
+
+def check_features(launch: Launch, sc: Scenario, headers: dict[str, str]) -> None:
+    """Before measuring a feature's cost, make sure it is on."""
+    if launch.metrics_path:
+        code, _, body = http_fetch(launch.admin_port, launch.metrics_path)
+        if code != 200 or b"traefik_entrypoint_requests_total" not in body:
+            raise RuntimeError(f"no Prometheus metrics at {launch.metrics_path} "
+                               f"on the admin port (status {code})")
+    if launch.response_header:
+        _, hdrs, _ = http_fetch(launch.port, sc.path, headers)
+        if hdrs.get(launch.response_header) is None:
+            raise RuntimeError(f"no {launch.response_header} header in the "
+                               "answer: the middlewares did not run")
+
+
+def access_log_check(ctx: Ctx, path: str, res: dict) -> None:
+    """After the proxy stopped (its writer flushed): the log must hold about
+    one line per request.  Then delete it: each run writes tens of MB."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        res["error"] = f"access log missing: {e}"
+        return
+    lines = data.count(b"\n")
+    res["access_log"] = {"bytes": len(data), "lines": lines,
+                         "bytes_per_line": round(len(data) / max(1, lines))}
+    if lines < res.get("requests", 0):  # warm-up and probes come on top
+        res["error"] = (f"access log has {lines} lines for "
+                        f"{res.get('requests')} measured requests")
+    if not ctx.args.keep_tmp:
+        os.unlink(path)
 
 
 # --------------------------------------------------------------------------
@@ -1020,8 +1206,59 @@ def fmt(v, spec: str, suffix: str = "") -> str:
     return "-" if v is None else format(v, spec) + suffix
 
 
+def pair_ratios(runs: list[dict], scenarios: list[Scenario]) -> dict:
+    """For each Scenario.pairs (variant, base): the ratio variant/base of
+    req/s and CPU per request within each round, where the two ran back to
+    back, then the median and range over rounds.  Pairing by round cancels
+    the slow swings of a shared machine's load better than a ratio of
+    medians taken over all rounds."""
+    out = {}
+    for sc in scenarios:
+        for var, base in sc.pairs:
+            by_round: dict[int, dict] = {}
+            for r in runs:
+                if r["scenario"] == sc.name and "error" not in r \
+                        and r["target"] in (var, base):
+                    by_round.setdefault(r["round"], {})[r["target"]] = r
+            per: dict[str, list[float]] = {"rps": [], "cpu_us_per_req": []}
+            for rnd in sorted(by_round):
+                p = by_round[rnd]
+                if var in p and base in p:
+                    for m, xs in per.items():
+                        if p[var].get(m) and p[base].get(m):
+                            xs.append(p[var][m] / p[base][m])
+            out[f"{sc.name}:{var}/{base}"] = {
+                m: {"median": median(xs), "min": min(xs), "max": max(xs),
+                    "n": len(xs), "per_round": [round(x, 4) for x in xs]}
+                for m, xs in per.items() if xs}
+    return out
+
+
+def print_pair(sc: Scenario, var: str, base: str, pr: Optional[dict]) -> None:
+    if not pr or "rps" not in pr:
+        print(f"  {var} / {base}: no complete round")
+        return
+    rps, cpu = pr["rps"], pr.get("cpu_us_per_req")
+    cost_rps = 1 - rps["median"]  # fewer req/s is the cost
+    line = (f"  {var} / {base}, {rps['n']} round(s): req/s x{rps['median']:.3f} "
+            f"({rps['min']:.3f}-{rps['max']:.3f})")
+    costs = [cost_rps]
+    if cpu:
+        line += (f", CPU/req x{cpu['median']:.3f} "
+                 f"({cpu['min']:.3f}-{cpu['max']:.3f})")
+        costs.append(cpu["median"] - 1)  # more CPU per request is the cost
+    print(line)
+    if sc.max_cost:
+        ok = max(costs) < sc.max_cost  # a gain is fine
+        print(f"    cost (negative: a gain): req/s {cost_rps:+.1%}, CPU/req "
+              + (f"{costs[1]:+.1%}" if cpu else "-")
+              + f" (median of per-round ratios; target < {sc.max_cost:.0%} each) -> "
+              + ("OK" if ok else "OUT OF TARGET"))
+
+
 def print_table(args, summary: dict, unavailable: dict[str, str],
-                scenarios: list[Scenario]) -> None:
+                scenarios: list[Scenario], pairs: Optional[dict] = None) -> None:
+    pairs = pairs or {}
     print()
     print(f"Pier proxy benchmark: {args.connections} connections, "
           f"{args.duration:g}s x {args.rounds} rounds (median), "
@@ -1031,7 +1268,8 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
         rows = summary.get(sc.name, {})
         print()
         print(f"[{sc.name}] {sc.title}")
-        hdr = (f"  {'target':<12}{'req/s':>10}{'p50':>9}{'p99':>9}"
+        w = max([12] + [len(t) + 1 for t in sc.targets])  # name column
+        hdr = (f"  {'target':<{w}}{'req/s':>10}{'p50':>9}{'p99':>9}"
                f"{'CPU us/req':>11}{'RSS idle':>10}{'RSS peak':>10}"
                f"{'cpu1%':>6}{'bg%':>5}   x{sc.baseline}: {'req/s':>6}{'CPU/req':>8}"
                f"{'p99':>6}{'RSS':>6}")
@@ -1046,13 +1284,13 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
                 print(f"  ({tname} failed in a later round, the row below has "
                       f"{s['rounds']} round(s): {why[:100]})")
             if not s:
-                print(f"  {tname:<12} no successful runs")
+                print(f"  {tname:<{w}} no successful runs")
                 continue
             r = s["ratio"]
 
             def rt(m):
                 return fmt(r.get(m), ".2f")
-            print(f"  {tname:<12}{fmt(s['rps'], ',.0f'):>10}"
+            print(f"  {tname:<{w}}{fmt(s['rps'], ',.0f'):>10}"
                   f"{fmt_us(s['p50_us']):>9}{fmt_us(s['p99_us']):>9}"
                   f"{fmt(s['cpu_us_per_req'], '.1f'):>11}"
                   f"{fmt(s['rss_idle_kib'] and s['rss_idle_kib'] / 1024, '.1f', 'M'):>10}"
@@ -1063,14 +1301,8 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
                   f"{rt('cpu_us_per_req'):>8}{rt('p99_us'):>6}{rt('rss_peak_kib'):>6}"
                   + (f"  errors={s['errors']:.0f}" if s.get("errors") else "")
                   + (f"  noisy={s['noisy_runs']}/{s['rounds']}" if s.get("noisy_runs") else ""))
-        if sc.name == "routes" and "pier-10r" in rows and "pier-10000r" in rows:
-            a, b = rows["pier-10r"], rows["pier-10000r"]
-            drps = b["rps"] / a["rps"] - 1
-            dcpu = b["cpu_us_per_req"] / a["cpu_us_per_req"] - 1
-            ok = drps >= -0.05 and dcpu <= 0.05  # faster is fine
-            print(f"  10,000 vs 10 routers: req/s {drps:+.1%}, CPU/req "
-                  f"{dcpu:+.1%}  (target: within 5%) -> "
-                  f"{'OK' if ok else 'OUT OF TARGET'}")
+        for var, base in sc.pairs:
+            print_pair(sc, var, base, pairs.get(f"{sc.name}:{var}/{base}"))
         if sc.note:
             print(f"  ({sc.note})")
         if sc.goal:
@@ -1200,8 +1432,9 @@ def main() -> int:
             data = json.load(f)
         saved = argparse.Namespace(**data["args"])
         names = saved.scenarios.split(",")
-        print_table(saved, data["summary"], data["unavailable"],
-                    [s for s in SCENARIOS if s.name in names])
+        scs = [s for s in SCENARIOS if s.name in names]
+        print_table(saved, data["summary"], data["unavailable"], scs,
+                    pair_ratios(data["runs"], scs))
         m = data["machine"]
         print(f"machine: {m['nproc']} x {m['cpu_model']}, {m['mem_total']}, "
               f"kernel {m['kernel']}; run took {data['elapsed_s']:.0f}s")
@@ -1341,9 +1574,10 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     summary = summarize(runs)
+    pairs = pair_ratios(runs, scenarios)
     for kind in unavailable:
         print(f"{kind}: not available ({unavailable[kind]})")
-    print_table(args, summary, unavailable, scenarios)
+    print_table(args, summary, unavailable, scenarios, pairs)
 
     out = args.out or os.path.join(
         BENCH_DIR, "results",
@@ -1353,7 +1587,7 @@ def main() -> int:
         json.dump({"machine": info, "args": vars(args),
                    "elapsed_s": round(time.monotonic() - t_start, 1),
                    "unavailable": unavailable, "interrupted": interrupted,
-                   "summary": summary,
+                   "summary": summary, "pairs": pairs,
                    "runs": runs}, f, indent=1)
     print(f"raw results: {out}  ({time.monotonic() - t_start:.0f}s)")
     return 0
