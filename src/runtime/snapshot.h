@@ -20,6 +20,7 @@
 
 #include "middleware/chain.h"
 #include "routing/route_table.h"
+#include "runtime/health_check.h"
 
 namespace pier::tls {
 class ServerTls;      // tls/server_tls.h; only the proxy and the builder look inside
@@ -68,6 +69,9 @@ struct ServerHealth {
   }
   std::size_t count;
   std::unique_ptr<std::atomic<bool>[]> up;
+  // What the checker probes with (set once by the builder; equal settings are part of the
+  // condition for handing this object to the next generation).
+  std::shared_ptr<const HealthCheckSpec> check;
 };
 
 enum class ServiceKind : std::uint8_t {
