@@ -43,6 +43,19 @@ std::map<std::string, std::vector<std::string>> errorsByObject(
   return out;
 }
 
+// "UP" or "DOWN" as the active health check last found the server (spec D.3); UP when the
+// service is not checked.
+const char* serverStatusOf(const runtime::ServiceSpec* spec, const std::string& url) {
+  if (spec != nullptr) {
+    for (std::size_t i = 0; i < spec->servers.size(); ++i) {
+      if (spec->servers[i].url == url) {
+        return spec->serverUp(i) ? "UP" : "DOWN";
+      }
+    }
+  }
+  return "UP";
+}
+
 struct View {
   ordered_json routers = ordered_json::object();
   ordered_json services = ordered_json::object();
@@ -118,9 +131,14 @@ View buildView(const config::StaticConfig& st, const std::vector<std::string>& e
     used_by[svc.name].push_back(r.name);
     v.routers[r.name] = j;
   }
+  std::map<std::string, const runtime::ServiceSpec*> built_services;
+  for (const runtime::ServiceSpec& svc : built.snapshot->services) {
+    built_services.emplace(svc.name, &svc);
+  }
   for (const auto& [name, s] : merged.http.services) {
     ordered_json j;
     std::string type;
+    auto spec = built_services.find(name);
     if (s.load_balancer) {
       type = "loadbalancer";
       ordered_json servers = ordered_json::array();
@@ -132,7 +150,8 @@ View buildView(const config::StaticConfig& st, const std::vector<std::string>& e
           sj["weight"] = server.weight;
         }
         servers.push_back(sj);
-        status[server.url] = "UP";
+        status[server.url] =
+            serverStatusOf(spec == built_services.end() ? nullptr : spec->second, server.url);
       }
       j["loadBalancer"] = {{"servers", servers},
                            {"strategy", s.load_balancer->strategy},

@@ -84,7 +84,7 @@ void ControlPlane::rebuild() {
   }
   control::BuildResult built =
       control::buildSnapshot(config_, entry_point_names_, merged, ++generation_, guarded,
-                             last_ ? last_->server_tls.get() : nullptr, metrics_);
+                             last_ ? last_->server_tls.get() : nullptr, metrics_, last_.get());
   for (const std::string& e : built.report.errors) {
     log::error(e);
   }
@@ -104,8 +104,18 @@ void ControlPlane::rebuild() {
   }
   if (api_ != nullptr) {
     api_->publish(buildApiDocuments(config_, entry_point_names_, merged, built, start_date_));
+    last_report_ = built.report;
+    last_merged_ = std::move(merged);
   }
   publish_(built.snapshot);
+}
+
+void ControlPlane::republishApi() {
+  if (api_ == nullptr || last_ == nullptr) {
+    return;
+  }
+  control::BuildResult built{last_, last_report_};
+  api_->publish(buildApiDocuments(config_, entry_point_names_, last_merged_, built, start_date_));
 }
 
 void ControlPlane::pollCertificateFiles() {

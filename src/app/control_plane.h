@@ -12,6 +12,7 @@
 
 #include "config/dynamic_model.h"
 #include "config/static_config.h"
+#include "control/snapshot_builder.h"
 #include "runtime/snapshot.h"
 
 namespace pier::observability {
@@ -37,6 +38,9 @@ class ControlPlane {
   void rebuild();
 
   std::uint64_t generation() const { return generation_; }
+  // Renders the API documents of the current generation again (a health check changed a
+  // server's status: serverStatus is read from the flags).
+  void republishApi();
   // Rebuilds when a certificate, key or CA file the TLS configuration read has changed on disk
   // (size or modification time); unchanged ones are reused, so connections are not dropped.
   void pollCertificateFiles();
@@ -54,6 +58,9 @@ class ControlPlane {
   Publish publish_;
   std::map<std::string, config::DynamicConfig> latest_;  // by provider, qualified
   runtime::SnapshotConstSharedPtr last_;  // the generation published last (TLS reuse)
+  // What the API documents of `last_` were rendered from (republishApi).
+  config::DynamicConfig last_merged_;
+  control::BuildReport last_report_;
   std::map<std::string, std::set<std::string>> default_rule_routers_;  // by provider, qualified
   std::uint64_t generation_ = 0;
   std::map<std::string, std::string> file_stamps_;  // path -> "size:mtime" at the last build

@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "control/throttle.h"
 #include "core/worker.h"
+#include "health/health_checker.h"
 #include "observability/access_log.h"
 #include "observability/api_documents.h"
 #include "observability/health.h"
@@ -116,6 +117,7 @@ struct Runtime {
   std::unique_ptr<observability::MetricsRegistry> metrics;
   std::unique_ptr<observability::AccessLog> access_log;
   std::unique_ptr<observability::ApiDocuments> api;
+  std::unique_ptr<health::HealthChecker> health_checker;  // active health checks (spec D.3)
   uv_signal_t sig_usr1{};
   Millis accept_grace{0};
   std::vector<Millis> grace;  // per entry point (graceTimeOut)
@@ -129,6 +131,9 @@ void publishToWorkers(Runtime& rt, runtime::SnapshotConstSharedPtr snapshot) {
   for (std::size_t i = 0; i < rt.workers.size(); ++i) {
     proxy::WorkerContext* ctx = rt.contexts[i].get();
     rt.workers[i]->post([ctx, snapshot] { ctx->install(snapshot); });
+  }
+  if (rt.health_checker) {
+    rt.health_checker->update(*snapshot);  // probe the new generation's servers
   }
 }
 
@@ -159,6 +164,7 @@ void stopWorkersAndLoop(Runtime& rt) {
   if (rt.docker_throttle) {
     rt.docker_throttle->close();
   }
+  rt.health_checker.reset();  // cancels probes, closes its timer and sockets
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_term), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_hup), nullptr);
@@ -471,6 +477,11 @@ int runServer(const config::StaticConfig& config) {
   log::info("started " + std::to_string(workers) + " workers");
   rt.health->setListenersBound();
 
+  rt.health_checker = health::HealthChecker::create(&rt.loop, [&rt] {
+    if (rt.control) {
+      rt.control->republishApi();  // serverStatus UP/DOWN
+    }
+  });
   rt.control = std::make_unique<ControlPlane>(
       config, names, [&rt](runtime::SnapshotConstSharedPtr s) { publishToWorkers(rt, s); });
   rt.control->setObservers(rt.metrics.get(), rt.health.get(), rt.api.get());

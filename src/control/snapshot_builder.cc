@@ -8,6 +8,8 @@
 
 #include "base/strings.h"
 #include "control/composite_builder.h"
+
+#include "control/health_attach.h"
 #include "middleware/registry.h"
 #include "middleware/tcp_middleware.h"
 #include "observability/metrics_registry.h"
@@ -177,7 +179,7 @@ class Builder {
   }
 
   BuildResult run(const config::DynamicConfig& merged, const tls::ServerTls* previous_tls,
-                  observability::MetricsRegistry* metrics) {
+                  observability::MetricsRegistry* metrics, const runtime::Snapshot* previous) {
     tls::ServerTls::BuildResult tls = tls::ServerTls::build(merged.tls, previous_tls);
     snapshot_->server_tls = tls.tls;
     for (std::string& e : tls.errors) {
@@ -208,6 +210,8 @@ class Builder {
       warnTies(ep.name, ep.tcp_tls.ties());
       snapshot_->entry_points.push_back(std::move(ep));
     }
+    // Active health checks (spec D.3): flags per server, carried over from `previous`.
+    attachServerHealth(*snapshot_, merged, static_, previous, report_.warnings);
     if (metrics != nullptr) {
       metrics->labelSnapshot(*snapshot_);
     }
@@ -909,9 +913,10 @@ BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const config::DynamicConfig& merged, std::uint64_t generation,
                           const std::set<std::string>& default_rule_routers,
                           const tls::ServerTls* previous_tls,
-                          observability::MetricsRegistry* metrics) {
+                          observability::MetricsRegistry* metrics,
+                          const runtime::Snapshot* previous) {
   return Builder(static_config, entry_point_names, generation, default_rule_routers)
-      .run(merged, previous_tls, metrics);
+      .run(merged, previous_tls, metrics, previous);
 }
 
 std::string loopGuardValue(const std::string& qualified_router_name) {

@@ -38,12 +38,15 @@ struct BuildResult {
 // `previous_tls`: the TLS state of the generation being replaced; certificates and contexts
 // whose inputs did not change are reused from it (and the generated default certificate kept).
 // `metrics`, when given, assigns the routers' and services' series ids (issue #5).
+// `previous`: the generation being replaced; health-check flags of unchanged services are
+// handed over from it (control/health_attach.h).
 BuildResult buildSnapshot(const config::StaticConfig& static_config,
                           const std::vector<std::string>& entry_point_names,
                           const config::DynamicConfig& merged, std::uint64_t generation,
                           const std::set<std::string>& default_rule_routers = {},
                           const tls::ServerTls* previous_tls = nullptr,
-                          observability::MetricsRegistry* metrics = nullptr);
+                          observability::MetricsRegistry* metrics = nullptr,
+                          const runtime::Snapshot* previous = nullptr);
 
 // The X-Traefik-Router value for a router: FNV-1 64-bit hash of its qualified name, in hex.
 std::string loopGuardValue(const std::string& qualified_router_name);

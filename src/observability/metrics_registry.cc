@@ -81,6 +81,12 @@ void MetricsRegistry::labelSnapshot(runtime::Snapshot& snapshot) {
     svc.metrics_id = svc.kind == runtime::ServiceKind::LoadBalancer ? serviceId(svc.name)
                                                                     : runtime::kNoMetricsId;
   }
+  server_up_.clear();
+  for (const auto& svc : snapshot.services) {
+    for (std::size_t i = 0; svc.health != nullptr && i < svc.servers.size(); ++i) {
+      server_up_.push_back(ServerUp{svc.name, svc.servers[i].url, svc.health, i});
+    }
+  }
   for (auto& r : snapshot.routers) {
     const runtime::ServiceSpec& svc = snapshot.services[r.service];
     r.metrics_id =
@@ -259,9 +265,14 @@ std::string MetricsRegistry::render() const {
         out.sample("traefik_service_retries_total", {{"service", a}}, it->second.requests);
       }
     }
-    // Set by active health checks in Traefik; Pier has none yet, so the family stays empty.
+    // Active health checks (spec D.3): the flags the balancers read, as they are now.
     out.family("traefik_service_server_up", "Whether a server of a service is up (0 or 1).",
                "gauge");
+    for (const ServerUp& s : server_up_) {
+      bool up = s.index >= s.health->count || s.health->up[s.index].load(std::memory_order_relaxed);
+      out.sample("traefik_service_server_up", {{"service", s.service}, {"url", s.url}},
+                 static_cast<std::int64_t>(up ? 1 : 0));
+    }
   }
   return out.take();
 }

@@ -36,7 +36,8 @@ class MetricsRegistry {
   MetricsShard& shard(std::size_t worker) { return *shards_[worker]; }
 
   // Control thread, while building: gives every load-balancer router and service its series id
-  // (internal ones keep kNoSeries: metrics.addInternals is not supported).
+  // (internal ones keep kNoSeries: metrics.addInternals is not supported), and lists the servers
+  // whose health is checked (traefik_service_server_up; servers gone from it are dropped).
   void labelSnapshot(runtime::Snapshot& snapshot);
   // Control thread: a configuration was applied (traefik_config_reloads_total and
   // traefik_config_last_reload_success, a Unix timestamp in seconds).
@@ -68,6 +69,14 @@ class MetricsRegistry {
   std::map<std::pair<std::string, std::string>, std::uint32_t> router_ids_;
   std::unordered_map<std::string, std::uint32_t> service_ids_;
   std::vector<Certificate> certificates_;
+  // traefik_service_server_up: one series per checked server of the latest snapshot; the value
+  // is read from the health-check flags at render time.
+  struct ServerUp {
+    std::string service, url;
+    std::shared_ptr<const runtime::ServerHealth> health;
+    std::size_t index = 0;
+  };
+  std::vector<ServerUp> server_up_;
   std::atomic<std::uint64_t> reloads_{0};
   std::atomic<double> last_reload_success_{0};
 };

@@ -236,6 +236,10 @@ CurlMulti::RequestId CurlMulti::start(HttpRequest req, OnData on_data, OnDone on
   set(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
   set(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
   set(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
+  if (req.follow_redirects) {
+    set(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L));
+    set(curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L));
+  }
   if (req.method == "HEAD") {
     set(curl_easy_setopt(e, CURLOPT_NOBODY, 1L));
   } else if (req.method != "GET") {

@@ -51,6 +51,7 @@ struct HttpRequest {
   std::string username;  // HTTP Basic auth when both are non-empty
   std::string password;
   std::size_t max_body_bytes = 64u << 20;  // buffered bodies only; larger → error
+  bool follow_redirects = false;           // up to 10, as Go's client (health checks)
 };
 
 struct HttpResponse {

@@ -16,7 +16,9 @@ class Balancer {
   // Resets the cursor when the server list changed (the service name is kept by the caller).
   template <typename Service>
   void reconcile(const Service& service);
-  // Returns the index of the next server, or -1 when the service has none.
+  // Returns the index of the next server, or -1 when the service has none, or none up (spec
+  // D.3: servers an active health check found down are skipped; the rotation stays smooth and
+  // weighted among the others).
   template <typename Service>
   int pick(const Service& service);
 
@@ -56,11 +58,19 @@ int Balancer::pick(const Service& service) {
   std::int64_t total = 0;
   int best = -1;
   for (std::size_t i = 0; i < servers.size(); ++i) {
+    if constexpr (requires { service.serverUp(i); }) {
+      if (!service.serverUp(i)) {
+        continue;  // down: neither chosen nor accumulating credit while out
+      }
+    }
     current_[i] += servers[i].weight;
     total += servers[i].weight;
     if (best < 0 || current_[i] > current_[static_cast<std::size_t>(best)]) {
       best = static_cast<int>(i);
     }
+  }
+  if (best < 0) {
+    return -1;  // every server is down
   }
   current_[static_cast<std::size_t>(best)] -= total;
   return best;

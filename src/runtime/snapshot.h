@@ -23,6 +23,8 @@
 #include "routing/route_table.h"
 #include "runtime/composite_service.h"
 
+#include "runtime/health_check.h"
+
 namespace pier::tls {
 class ServerTls;      // tls/server_tls.h; only the proxy and the builder look inside
 class ClientContext;  // tls/client_tls.h
@@ -70,6 +72,9 @@ struct ServerHealth {
   }
   std::size_t count;
   std::unique_ptr<std::atomic<bool>[]> up;
+  // What the checker probes with (set once by the builder; equal settings are part of the
+  // condition for handing this object to the next generation).
+  std::shared_ptr<const HealthCheckSpec> check;
 };
 
 enum class ServiceKind : std::uint8_t {
