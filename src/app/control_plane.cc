@@ -5,9 +5,11 @@
 #include <ctime>
 
 #include "app/api_view.h"
+#include "app/cert_metrics.h"
 #include "base/log.h"
 #include "config/dynamic_merge.h"
 #include "control/snapshot_builder.h"
+#include "observability/api_documents.h"
 #include "observability/health.h"
 #include "observability/metrics_registry.h"
 #include "tls/server_tls.h"
@@ -101,6 +103,9 @@ void ControlPlane::rebuild() {
   file_stamps_.clear();
   for (const std::string& path : last_->server_tls->watchedFiles()) {
     file_stamps_[path] = fileStamp(path);
+  }
+  if (metrics_ != nullptr) {  // traefik_tls_certs_not_after (also after a certificate poll)
+    publishCertificateExpiry(*last_->server_tls, *metrics_);
   }
   if (api_ != nullptr) {
     api_->publish(buildApiDocuments(config_, entry_point_names_, merged, built, start_date_));

@@ -8,8 +8,8 @@
 
 #include "base/strings.h"
 #include "control/composite_builder.h"
-
 #include "control/health_attach.h"
+#include "control/udp_objects.h"
 #include "middleware/registry.h"
 #include "middleware/tcp_middleware.h"
 #include "observability/metrics_registry.h"
@@ -190,12 +190,23 @@ class Builder {
     buildServices(merged);
     addInternalServices();  // before routers: manualRouting routers name them
     // weighted, mirroring, failover: after the services they are made of
+    std::size_t errors_before = report_.errors.size();
     buildCompositeServices(merged, *snapshot_, service_index_, report_.errors, report_.warnings);
+    for (std::size_t i = errors_before; i < report_.errors.size(); ++i) {
+      // The composite builder writes "service <name>: <why>"; the API shows it on that service.
+      const std::string& line = report_.errors[i];
+      std::size_t colon = line.find(": ");
+      if (line.starts_with("service ") && colon != std::string::npos) {
+        report_.attach(ObjectKind::HttpService, line.substr(8, colon - 8), line.substr(colon + 2),
+                       true);
+      }
+    }
     buildRouters(merged);
     addInternalRouters();
     buildTcpServices(merged);
     buildWeightedTcpServices(merged);
     buildTcpRouters(merged);
+    reportUdpObjects(merged.udp, report_);  // Pier has no UDP forwarding
     for (std::size_t i = 0; i < entry_point_names_.size(); ++i) {
       runtime::EntryPointRoutes ep;
       ep.name = entry_point_names_[i];
@@ -225,18 +236,18 @@ class Builder {
                   int(svc.mirroring.has_value()) + int(svc.failover.has_value()) +
                   int(svc.highest_random_weight.has_value());
       if (types != 1) {
-        report_.errors.push_back("service " + name +
-                                 ": a service needs exactly one type (loadBalancer, weighted, "
-                                 "mirroring, failover or highestRandomWeight), found " +
-                                 std::to_string(types));
+        report_.error(ObjectKind::HttpService, name,
+                      "a service needs exactly one type (loadBalancer, weighted, "
+                      "mirroring, failover or highestRandomWeight), found " +
+                          std::to_string(types));
         continue;
       }
       if (svc.weighted || svc.mirroring || svc.failover) {
         continue;  // composite: built by buildCompositeServices once its children exist
       }
       if (!svc.load_balancer) {
-        report_.errors.push_back("service " + name +
-                                 ": highestRandomWeight services are not supported yet");
+        report_.error(ObjectKind::HttpService, name,
+                      "highestRandomWeight services are not supported yet");
         continue;
       }
       ServiceSpec spec;
@@ -251,8 +262,8 @@ class Builder {
       if (!transport_ref.empty()) {
         auto it = merged.http.servers_transports.find(transport_ref);
         if (it == merged.http.servers_transports.end()) {
-          report_.errors.push_back("service " + name + ": serversTransport \"" + transport_ref +
-                                   "\" does not exist");
+          report_.error(ObjectKind::HttpService, name,
+                        "serversTransport \"" + transport_ref + "\" does not exist");
           continue;
         }
         spec.transport = transportFrom(it->second);
@@ -267,7 +278,7 @@ class Builder {
         }
         auto parsed = parseServerUrl(server.url, weight, server.preserve_path);
         if (!parsed) {
-          report_.errors.push_back("service " + name + ": " + parsed.error().message);
+          report_.error(ObjectKind::HttpService, name, parsed.error().message);
           ok = false;
           break;
         }
@@ -278,8 +289,8 @@ class Builder {
       if (ok && any_https) {
         auto ctx = clientContextFor(tls_settings);
         if (!ctx) {
-          report_.errors.push_back("service " + name +
-                                   ": TLS to its servers: " + ctx.error().message);
+          report_.error(ObjectKind::HttpService, name,
+                        "TLS to its servers: " + ctx.error().message);
           continue;
         }
         spec.transport.tls = *ctx;
@@ -328,26 +339,27 @@ class Builder {
         // routers that use it, each saying why (spec I.2).
         auto built = middlewares_->chainFor(router.middlewares);
         if (!built) {
-          report_.errors.push_back("router " + name + ": " + built.error().message);
+          report_.error(ObjectKind::HttpRouter, name, built.error().message);
+          reportBrokenMiddlewares(router.middlewares);
           continue;
         }
         chain = std::move(*built);
       }
       auto svc = service_index_.find(router.service);
       if (router.service.empty() || svc == service_index_.end()) {
-        report_.errors.push_back("router " + name + ": the service \"" + router.service +
-                                 "\" does not exist");
+        report_.error(ObjectKind::HttpRouter, name,
+                      "the service \"" + router.service + "\" does not exist");
         continue;
       }
       auto rule = routing::HttpRule::compile(router.rule);
       if (!rule) {
-        report_.errors.push_back("router " + name + ": " + rule.error().message);
+        report_.error(ObjectKind::HttpRouter, name, rule.error().message);
         continue;
       }
       if (router.priority > routing::kMaxUserPriority) {
-        report_.errors.push_back("router " + name + ": priority " +
-                                 std::to_string(router.priority) + " is above the maximum " +
-                                 std::to_string(routing::kMaxUserPriority));
+        report_.error(ObjectKind::HttpRouter, name,
+                      "priority " + std::to_string(router.priority) + " is above the maximum " +
+                          std::to_string(routing::kMaxUserPriority));
         continue;
       }
       std::vector<std::size_t> eps;
@@ -358,8 +370,8 @@ class Builder {
         for (const std::string& ep_name : router.entry_points) {
           std::size_t idx = entryPointIndex(ep_name);
           if (idx == entry_point_names_.size()) {
-            report_.errors.push_back("router " + name + ": entry point \"" + ep_name +
-                                     "\" does not exist");
+            report_.error(ObjectKind::HttpRouter, name,
+                          "entry point \"" + ep_name + "\" does not exist");
             ok = false;
             break;
           }
@@ -390,7 +402,7 @@ class Builder {
         } else if (ep_http.tls) {
           tls_options = ep_http.tls->options.empty() ? "default" : ep_http.tls->options;
         }
-        if (tls_options && !tlsOptionsUsable("router " + name, *tls_options)) {
+        if (tls_options && !tlsOptionsUsable(ObjectKind::HttpRouter, name, *tls_options)) {
           continue;
         }
         std::string key = tls_options ? "tls:" + *tls_options : "";
@@ -406,8 +418,8 @@ class Builder {
           refs.insert(refs.end(), router.middlewares.begin(), router.middlewares.end());
           auto built = middlewares_->chainFor(refs);
           if (!built) {
-            report_.errors.push_back("router " + name + ": entry point " + entry_point_names_[ep] +
-                                     ": " + built.error().message);
+            report_.error(ObjectKind::HttpRouter, name,
+                          "entry point " + entry_point_names_[ep] + ": " + built.error().message);
             continue;
           }
           ep_chain = std::move(*built);
@@ -431,15 +443,26 @@ class Builder {
     }
   }
 
+  // API: each middleware of a failed chain that is itself broken carries its own error.
+  void reportBrokenMiddlewares(const std::vector<std::string>& refs) {
+    for (const std::string& ref : refs) {
+      auto one = middlewares_->resolve(ref);  // cached by MiddlewareSet: no second build
+      if (!one) {
+        report_.attach(ObjectKind::HttpMiddleware, ref, one.error().message, true);
+      }
+    }
+  }
+
   // spec F.4: a router naming TLS options that do not exist, or failed to build, is disabled.
-  bool tlsOptionsUsable(const std::string& who, const std::string& options) {
+  bool tlsOptionsUsable(ObjectKind kind, const std::string& name, const std::string& options) {
     const tls::ServerTls& tls = *snapshot_->server_tls;
     if (tls.hasOptions(options)) {
       return true;
     }
-    report_.errors.push_back(
-        who + ": TLS options \"" + options + "\" " +
-        (tls.optionsInvalid(options) ? "are invalid (see the TLS error above)" : "do not exist"));
+    report_.error(kind, name,
+                  "TLS options \"" + options + "\" " +
+                      (tls.optionsInvalid(options) ? "are invalid (see the TLS error above)"
+                                                   : "do not exist"));
     return false;
   }
 
@@ -466,12 +489,12 @@ class Builder {
       if (r.domains.empty()) {
         ep.https_catch_all = true;
         if (opts != "default") {
-          report_.warnings.push_back("router " + r.router +
-                                     ": no domain found in its rule, so "
-                                     "the TLS options \"" +
-                                     opts +
-                                     "\" cannot be applied; "
-                                     "connections use the default options");
+          report_.warning(ObjectKind::HttpRouter, r.router,
+                          "no domain found in its rule, so "
+                          "the TLS options \"" +
+                              opts +
+                              "\" cannot be applied; "
+                              "connections use the default options");
           snapshot_->routers[r.target].tls_options = "default";
         }
       }
@@ -490,6 +513,12 @@ class Builder {
         report_.errors.push_back("entry point " + ep.name + ": host " + domain +
                                  " is served by routers with different TLS options (" + names +
                                  "); the default options are used for it");
+        for (const std::string& n : routers_by_domain[domain]) {  // API: status "warning"
+          report_.attach(ObjectKind::HttpRouter, n,
+                         "its TLS options conflict with other routers' for host " + domain +
+                             " on entry point " + ep.name + "; the default options are used",
+                         false);
+        }
         chosen = "default";
         for (const HttpsDomains& r : https_domains_[ep_index]) {
           for (const std::string& d : r.domains) {
@@ -512,9 +541,9 @@ class Builder {
   void buildTcpServices(const config::DynamicConfig& merged) {
     for (const auto& [name, svc] : merged.tcp.services) {
       if (int(svc.load_balancer.has_value()) + int(svc.weighted.has_value()) != 1) {
-        report_.errors.push_back("TCP service " + name +
-                                 ": a TCP service needs exactly one type (loadBalancer or "
-                                 "weighted)");
+        report_.error(ObjectKind::TcpService, name,
+                      "a TCP service needs exactly one type (loadBalancer or "
+                      "weighted)");
         continue;
       }
       if (!svc.load_balancer) {
@@ -536,8 +565,8 @@ class Builder {
       if (!lb.servers_transport.empty()) {
         auto it = merged.tcp.servers_transports.find(lb.servers_transport);
         if (it == merged.tcp.servers_transports.end()) {
-          report_.errors.push_back("TCP service " + name + ": serversTransport \"" +
-                                   lb.servers_transport + "\" does not exist");
+          report_.error(ObjectKind::TcpService, name,
+                        "serversTransport \"" + lb.servers_transport + "\" does not exist");
           continue;
         }
         transport = it->second;
@@ -554,10 +583,10 @@ class Builder {
       }
       if (spec.proxy_protocol_version != 0 && spec.proxy_protocol_version != 1 &&
           spec.proxy_protocol_version != 2) {
-        report_.errors.push_back("TCP service " + name +
-                                 ": proxyProtocol.version must be 1 or "
-                                 "2, not " +
-                                 std::to_string(spec.proxy_protocol_version));
+        report_.error(ObjectKind::TcpService, name,
+                      "proxyProtocol.version must be 1 or "
+                      "2, not " +
+                          std::to_string(spec.proxy_protocol_version));
         continue;
       }
       bool ok = true;
@@ -567,7 +596,7 @@ class Builder {
         }
         auto parsed = parseTcpAddress(server.address);
         if (!parsed) {
-          report_.errors.push_back("TCP service " + name + ": " + parsed.error().message);
+          report_.error(ObjectKind::TcpService, name, parsed.error().message);
           ok = false;
           break;
         }
@@ -584,8 +613,7 @@ class Builder {
         }
         auto ctx = clientContextFor(settings);
         if (!ctx) {
-          report_.errors.push_back("TCP service " + name +
-                                   ": TLS to its servers: " + ctx.error().message);
+          report_.error(ObjectKind::TcpService, name, "TLS to its servers: " + ctx.error().message);
           continue;
         }
         spec.tls = *ctx;
@@ -608,7 +636,7 @@ class Builder {
       std::set<std::string> visiting;
       auto flat = flattenWeighted(merged, name, visiting);
       if (!flat) {
-        report_.errors.push_back("TCP service " + name + ": " + flat.error().message);
+        report_.error(ObjectKind::TcpService, name, flat.error().message);
         continue;
       }
       flat->name = name;
@@ -681,26 +709,26 @@ class Builder {
       if (!router.middlewares.empty()) {
         auto built = tcp_middlewares_->listFor(router.middlewares);
         if (!built) {
-          report_.errors.push_back("TCP router " + name + ": " + built.error().message);
+          report_.error(ObjectKind::TcpRouter, name, built.error().message);
           continue;
         }
         tcp_middlewares = std::move(*built);
       }
       auto svc = tcp_service_index_.find(router.service);
       if (router.service.empty() || svc == tcp_service_index_.end()) {
-        report_.errors.push_back("TCP router " + name + ": the TCP service \"" + router.service +
-                                 "\" does not exist");
+        report_.error(ObjectKind::TcpRouter, name,
+                      "the TCP service \"" + router.service + "\" does not exist");
         continue;
       }
       auto rule = routing::TcpRule::compile(router.rule);
       if (!rule) {
-        report_.errors.push_back("TCP router " + name + ": " + rule.error().message);
+        report_.error(ObjectKind::TcpRouter, name, rule.error().message);
         continue;
       }
       if (router.priority > routing::kMaxUserPriority) {
-        report_.errors.push_back("TCP router " + name + ": priority " +
-                                 std::to_string(router.priority) + " is above the maximum " +
-                                 std::to_string(routing::kMaxUserPriority));
+        report_.error(ObjectKind::TcpRouter, name,
+                      "priority " + std::to_string(router.priority) + " is above the maximum " +
+                          std::to_string(routing::kMaxUserPriority));
         continue;
       }
       runtime::TcpRouterSpec spec;
@@ -712,15 +740,15 @@ class Builder {
                                            : runtime::TcpTlsMode::Terminate;
         spec.tls_options = router.tls->options.empty() ? "default" : router.tls->options;
         if (spec.tls == runtime::TcpTlsMode::Terminate &&
-            !tlsOptionsUsable("TCP router " + name, spec.tls_options)) {
+            !tlsOptionsUsable(ObjectKind::TcpRouter, name, spec.tls_options)) {
           continue;
         }
       } else if (!rule->isCatchAll() && !routing::sniDomains(*rule).empty()) {
         // spec C1.15: without TLS there is no SNI, so HostSNI(`name`) could never match.
-        report_.errors.push_back("TCP router " + name +
-                                 ": HostSNI with a domain needs TLS "
-                                 "(tls=true or tls.passthrough=true); only HostSNI(`*`) works "
-                                 "without TLS");
+        report_.error(ObjectKind::TcpRouter, name,
+                      "HostSNI with a domain needs TLS "
+                      "(tls=true or tls.passthrough=true); only HostSNI(`*`) works "
+                      "without TLS");
         continue;
       }
       std::vector<std::size_t> eps;
@@ -731,8 +759,8 @@ class Builder {
         for (const std::string& ep_name : router.entry_points) {
           std::size_t idx = entryPointIndex(ep_name);
           if (idx == entry_point_names_.size()) {
-            report_.errors.push_back("TCP router " + name + ": entry point \"" + ep_name +
-                                     "\" does not exist");
+            report_.error(ObjectKind::TcpRouter, name,
+                          "entry point \"" + ep_name + "\" does not exist");
             ok = false;
             break;
           }
@@ -772,7 +800,7 @@ class Builder {
                         std::int64_t priority, std::uint32_t service) {
     auto rule = routing::HttpRule::compile(rule_text);
     if (!rule) {
-      report_.errors.push_back("router " + name + ": " + rule.error().message);
+      report_.error(ObjectKind::HttpRouter, name, rule.error().message);
       return;
     }
     runtime::RouterSpec spec;

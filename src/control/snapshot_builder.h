@@ -11,6 +11,7 @@
 
 #include "config/dynamic_model.h"
 #include "config/static_config.h"
+#include "control/build_report.h"  // BuildReport
 #include "runtime/snapshot.h"
 #include "tls/server_tls.h"
 
@@ -19,11 +20,6 @@ class MetricsRegistry;
 }
 
 namespace pier::control {
-
-struct BuildReport {
-  std::vector<std::string> errors;    // one line per disabled object, naming it
-  std::vector<std::string> warnings;  // ties and other non-fatal findings
-};
 
 struct BuildResult {
   runtime::SnapshotConstSharedPtr snapshot;

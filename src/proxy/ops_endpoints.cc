@@ -131,13 +131,22 @@ void ClientConnection::answerOps(const runtime::ServiceSpec& service,
       if (path.size() > 1 && path.back() == '/') {
         path.pop_back();
       }
-      auto docs = process.api != nullptr ? process.api->current() : nullptr;
-      auto it = docs ? docs->find(path) : decltype(docs->end()){};
-      if (!docs || it == docs->end() || (head.method != "GET" && head.method != "HEAD")) {
+      auto content = process.api != nullptr ? process.api->current() : nullptr;
+      std::size_t q = head.target.find('?');
+      std::string_view query =
+          q == std::string::npos ? std::string_view() : std::string_view(head.target).substr(q + 1);
+      auto answer = content && (head.method == "GET" || head.method == "HEAD")
+                        ? observability::answerApi(*content, path, query)
+                        : std::nullopt;
+      if (!answer) {
         answerLocally(renderLocalReply(LocalReply::NotFound, false, ex_.head_request), false);
         return;
       }
-      answerLocally(renderSimple(200, "application/json", it->second, {}, false, ex_.head_request),
+      std::string headers =
+          answer->next_page.empty() ? std::string() : "X-Next-Page: " + answer->next_page + "\r\n";
+      answerLocally(renderSimple(answer->status,
+                                 answer->json ? "application/json" : "text/plain; charset=utf-8",
+                                 answer->body, headers, false, ex_.head_request),
                     false);
       return;
     }

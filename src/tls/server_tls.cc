@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "tls/cert_fields.h"
 #include "tls/cert_gen.h"
 #include "tls/context_anchor.h"
 #include "tls/pem.h"
@@ -203,6 +204,8 @@ Result<std::shared_ptr<const CertEntry>> loadCertificate(const std::string& cert
   return std::shared_ptr<const CertEntry>(std::move(entry));
 }
 
+constexpr const char* kGeneratedDefaultCn = "TRAEFIK DEFAULT CERT";
+
 // Traefik's fallback certificate, made once per process so clients see the same one across
 // reloads.
 std::shared_ptr<const CertEntry> generatedDefault() {
@@ -215,7 +218,7 @@ std::shared_ptr<const CertEntry> generatedDefault() {
     std::copy(std::begin(rnd), std::end(rnd), a.begin());
     std::string h = hex(a);
     CertRequest req;
-    req.common_name = "TRAEFIK DEFAULT CERT";
+    req.common_name = kGeneratedDefaultCn;
     req.dns_names = {h.substr(0, 32) + "." + h.substr(32) + ".traefik.default"};
     auto pair = generateCertificate(req, nullptr);
     if (pair) {
@@ -452,6 +455,27 @@ std::vector<std::pair<std::string, std::int64_t>> ServerTls::certificatesNotAfte
     add(*c);
   }
   if (impl_->default_cert) {
+    add(*impl_->default_cert);
+  }
+  return out;
+}
+
+std::vector<ServerTls::CertificateSummary> ServerTls::certificateSummaries() const {
+  std::vector<CertificateSummary> out;
+  auto add = [&](const CertEntry& c) {
+    CertificateSummary s;
+    s.common_name = c.info.common_name;
+    auto fields = certFields(c.cert_pem);
+    s.serial = fields ? fields->serial_decimal : c.info.serial_hex;
+    s.dns_names = c.info.dns_names;
+    std::sort(s.dns_names.begin(), s.dns_names.end());
+    s.not_after = c.info.not_after;
+    out.push_back(std::move(s));
+  };
+  for (const auto& c : impl_->certs) {
+    add(*c);
+  }
+  if (impl_->default_cert && impl_->default_cert->info.common_name != kGeneratedDefaultCn) {
     add(*impl_->default_cert);
   }
   return out;

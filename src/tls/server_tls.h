@@ -58,6 +58,17 @@ class ServerTls {
   // the subject CN, or the first DNS SAN when the CN is empty.
   std::vector<std::pair<std::string, std::int64_t>> certificatesNotAfter() const;
 
+  // The certificates as the traefik_tls_certs_not_after gauge labels them (Traefik's
+  // GetServerCertificates): every loaded one, and the default one unless it is the generated
+  // "TRAEFIK DEFAULT CERT". `dns_names` sorted; `serial` in decimal.
+  struct CertificateSummary {
+    std::string common_name;
+    std::string serial;
+    std::vector<std::string> dns_names;
+    std::int64_t not_after = 0;  // unix seconds
+  };
+  std::vector<CertificateSummary> certificateSummaries() const;
+
   // PEM of the certificate select() would use for this SNI (tests, API); empty if none.
   std::string certificatePemFor(std::string_view sni) const;
 

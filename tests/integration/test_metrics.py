@@ -193,3 +193,48 @@ def test_websocket_counted_when_the_tunnel_ends(pier_factory, backend):
     lbl = dict(code="101", method="GET", protocol="websocket", service="s@file")
     wait_until(lambda: value(parse(scrape(p))[0], "traefik_service_requests_total", **lbl) == 1,
                what="the websocket exchange counted once")
+
+
+def cert_facts(pem_path):
+    """(notAfter epoch, decimal serial) as openssl reads them."""
+    import ssl
+    out = subprocess.run(["openssl", "x509", "-in", str(pem_path), "-noout", "-enddate", "-serial"],
+                         capture_output=True, check=True, timeout=30).stdout.decode()
+    fields = dict(line.split("=", 1) for line in out.splitlines())
+    return ssl.cert_time_to_seconds(fields["notAfter"]), str(int(fields["serial"], 16))
+
+
+def test_tls_certs_not_after(pier_factory, backend, tmp_path):
+    import certs
+    ca = certs.make_ca(tmp_path / "pki", "metrics-ca")
+    leaf = certs.make_leaf(tmp_path / "pki", ca, "exp.test", ["zeta.test", "exp.test"])
+    dyn = harness.dynamic({"r": router("Host(`exp.test`)", "s", ["web"], tls={})}, {"s": lb(backend)})
+    dyn["tls"] = {"certificates": [{"certFile": str(leaf.cert), "keyFile": str(leaf.key)}]}
+    p = pier_factory(static=static_metrics(), dynamic=dyn)
+    not_after, serial = cert_facts(leaf.cert)
+    samples, types = parse(scrape(p))
+    assert types["traefik_tls_certs_not_after"] == "gauge"
+    series = {labels: v for (name, labels), v in samples.items() if name == "traefik_tls_certs_not_after"}
+    # Only the configured certificate: the generated default one is left out, as in Traefik.
+    assert series == {frozenset({("cn", "exp.test"), ("serial", serial),
+                                 ("sans", "exp.test,zeta.test")}): float(not_after)}, series
+
+    # A new certificate in the same files: the poll reloads it and the gauge follows.
+    fresh = certs.make_leaf(tmp_path / "pki2", ca, "exp.test", ["exp.test"])
+    leaf.cert.write_text(fresh.cert_text())
+    leaf.key.write_text(fresh.key_text())
+    _, fresh_serial = cert_facts(fresh.cert)
+
+    def updated():
+        s, _ = parse(scrape(p))
+        got = [dict(labels) for (name, labels) in s if name == "traefik_tls_certs_not_after"]
+        return got if got and got[0]["serial"] == fresh_serial else None
+    got = wait_until(updated, timeout=20, what="the gauge to show the new certificate")
+    assert len(got) == 1 and got[0]["sans"] == "exp.test"
+
+    promtool = shutil.which("promtool")
+    if promtool is not None:
+        r = subprocess.run([promtool, "check", "metrics"], input=scrape(p).encode(), capture_output=True,
+                           timeout=30)
+        out = (r.stdout + r.stderr).decode()
+        assert r.returncode == 0 and "error" not in out, out
