@@ -5,6 +5,8 @@
 #include "base/strings.h"
 #include "middleware/add_prefix.h"
 #include "middleware/basic_auth.h"
+#include "middleware/buffering.h"
+#include "middleware/compress.h"
 #include "middleware/content_type.h"
 #include "middleware/digest_auth.h"
 #include "middleware/headers.h"
@@ -31,6 +33,8 @@ struct Entry {
 constexpr Entry kFactories[] = {
     {"addPrefix", makeAddPrefix},
     {"basicAuth", makeBasicAuth},
+    {"buffering", makeBuffering},
+    {"compress", makeCompress},
     {"contentType", makeContentType},
     {"digestAuth", makeDigestAuth},
     {"headers", makeHeaders},

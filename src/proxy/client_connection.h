@@ -16,6 +16,7 @@
 #include "http/parser.h"
 #include "observability/exchange_record.h"
 #include "proxy/entrypoint_settings.h"
+#include "proxy/exchange_buffers.h"
 #include "proxy/intrusive_list.h"
 #include "proxy/local_reply.h"
 #include "proxy/tcp_connection.h"
@@ -80,6 +81,7 @@ class ClientConnection final : public TcpConnection,
     bool body_streamed = false;         // some request body already went upstream
     observability::ExchangeRecord obs;  // metrics and access log (exchange_report.cc)
     middleware::ChainRun chain_run;     // the router's middlewares for this request
+    ExchangeBuffers buffers;            // compress/buffering middlewares (client_body_filter.cc)
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -148,6 +150,22 @@ class ClientConnection final : public TcpConnection,
   void failExchange(LocalReply reply);
   void releaseUpstream(bool reusable);
   void closeBoth();
+
+  // Response-body filters and request buffering (client_body_filter.cc).
+  // True when the response head is held back (or the response was replaced by a 500).
+  bool startBodyFilter(std::unique_ptr<middleware::BodyFilter> filter, http::ResponseHead& head);
+  // The bytes to send for `data` in `out`; false when there is nothing to send now.
+  bool filterResponseBody(std::string_view data, std::string& out);
+  // End of the backend's body; false when the exchange was answered otherwise (500).
+  bool finishResponseBody();
+  void releaseHeldHead(middleware::BodyFilter::State state);
+  void useTransformedFraming(http::ResponseHead& head);
+  void rejectFilteredResponse();
+  // True when the request waits for its whole body before going upstream (or got a 413).
+  bool deferUntilBodyBuffered(http::RequestHead& head, const http::BodyInfo& body);
+  void bufferRequestBody(std::string_view data);
+  void forwardBufferedRequest();
+  void answerRequestTooLarge();
 
   WorkerContext& ctx_;
   const EntryPointSettings& ep_;
