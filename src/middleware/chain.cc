@@ -77,9 +77,10 @@ Verdict ChainRun::runRequest(const Chain& chain, RequestContext& ctx) {
   return verdict;
 }
 
-void ChainRun::runResponse(http::ResponseHead& head) const {
+std::unique_ptr<BodyFilter> ChainRun::runResponse(http::ResponseHead& head) const {
+  std::unique_ptr<BodyFilter> filter;
   if (chain_ == nullptr || !chain_->hasResponseHooks()) {
-    return;
+    return filter;
   }
   ResponseContext rc;
   rc.request_headers = chain_->needsRequestHeadersOnResponse() ? &request_headers_ : nullptr;
@@ -89,8 +90,12 @@ void ChainRun::runResponse(http::ResponseHead& head) const {
   for (std::size_t i = std::min(ran_, items.size()); i-- > 0;) {
     if (items[i]->hasResponseHook()) {
       items[i]->onResponse(rc, head);
+      if (filter == nullptr) {
+        filter = items[i]->bodyFilter(rc, head);
+      }
     }
   }
+  return filter;
 }
 
 void ChainRun::reportOutcome(const ExchangeOutcome& outcome) const {

@@ -46,8 +46,10 @@ class ChainRun {
   // Runs the request hooks from the first (or, after a resume, the next) middleware. On Answer,
   // ctx.answer holds the response with the response hooks of the earlier middlewares applied.
   Verdict runRequest(const Chain& chain, RequestContext& ctx);
-  // Response hooks of the middlewares that ran, last first. No-op without a chain.
-  void runResponse(http::ResponseHead& head) const;
+  // Response hooks of the middlewares that ran, last first. No-op without a chain. Returns the
+  // response body filter, if a middleware made one; one filter per response: the innermost
+  // middleware that makes one wins, the others are not asked.
+  std::unique_ptr<BodyFilter> runResponse(http::ResponseHead& head) const;
   // Exchange-finished hook: tells the middlewares that let this request through how it ended.
   // Call once, before finish().
   void reportOutcome(const ExchangeOutcome& outcome) const;

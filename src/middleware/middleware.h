@@ -24,6 +24,7 @@
 
 #include "base/ip_address.h"
 #include "http/message.h"
+#include "middleware/body_filter.h"
 
 namespace pier::middleware {
 
@@ -69,6 +70,13 @@ struct RequestContext {
     std::string key;
   };
   std::vector<Cleanup> cleanups;  // stays empty (no allocation) unless a kind needs it
+  // buffering: read the whole request body before the upstream request starts, and send it
+  // with a Content-Length. Over max_bytes (0 = no limit) the client gets 413.
+  struct RequestBuffering {
+    bool enabled = false;
+    std::int64_t max_bytes = 0;
+  };
+  RequestBuffering buffer_request;
 
   std::string_view path() const {
     std::string_view t = head.target;
@@ -106,6 +114,12 @@ class Middleware : public std::enable_shared_from_this<Middleware> {
   // Only called when hasResponseHook().
   virtual void onResponse(const ResponseContext&, http::ResponseHead&) const {}
   virtual bool hasResponseHook() const { return false; }
+  // Only called when hasResponseHook(), right after onResponse(): a filter for this exchange's
+  // response body (compress, buffering), or nullptr. May edit the head like onResponse().
+  virtual std::unique_ptr<BodyFilter> bodyFilter(const ResponseContext&,
+                                                 http::ResponseHead&) const {
+    return nullptr;
+  }
   // True when onResponse() reads ResponseContext::request_headers (the proxy then keeps a copy).
   virtual bool needsRequestHeadersOnResponse() const { return false; }
   // Called for each RequestContext::Cleanup this middleware registered.

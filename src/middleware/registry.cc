@@ -6,6 +6,9 @@
 #include "middleware/add_prefix.h"
 #include "middleware/basic_auth.h"
 #include "middleware/circuit_breaker.h"
+
+#include "middleware/buffering.h"
+#include "middleware/compress.h"
 #include "middleware/content_type.h"
 #include "middleware/digest_auth.h"
 #include "middleware/headers.h"
@@ -34,6 +37,9 @@ constexpr Entry kFactories[] = {
     {"addPrefix", makeAddPrefix},
     {"basicAuth", makeBasicAuth},
     {"circuitBreaker", makeCircuitBreaker},
+
+    {"buffering", makeBuffering},
+    {"compress", makeCompress},
     {"contentType", makeContentType},
     {"digestAuth", makeDigestAuth},
     {"headers", makeHeaders},

@@ -218,6 +218,10 @@ void ClientConnection::onBody(std::string_view data) {
   if (ex_.local || isClosing()) {
     return;  // answered already; the body is read and dropped so keep-alive can continue
   }
+  if (ex_.buffers.holdsRequest()) {
+    bufferRequestBody(data);  // buffering middleware (client_body_filter.cc)
+    return;
+  }
   ex_.body_streamed = true;
   ex_.obs.request_bytes += data.size();
   if (ex_.request_body == http::BodyKind::Chunked) {
@@ -236,6 +240,10 @@ void ClientConnection::onMessageComplete() {
   }
   if (ep_.write_timeout.count() == 0) {
     deadline_ = Clock::time_point{};  // request fully read: readTimeout no longer applies
+  }
+  if (!ex_.local && ex_.buffers.holdsRequest()) {
+    forwardBufferedRequest();  // buffering middleware: the whole body is here now
+    return;
   }
   if (!ex_.local && ex_.request_body == http::BodyKind::Chunked) {
     std::string last;

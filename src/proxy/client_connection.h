@@ -17,6 +17,8 @@
 #include "observability/exchange_record.h"
 #include "proxy/entrypoint_settings.h"
 #include "proxy/exchange_retry.h"
+
+#include "proxy/exchange_buffers.h"
 #include "proxy/intrusive_list.h"
 #include "proxy/local_reply.h"
 #include "proxy/tcp_connection.h"
@@ -88,6 +90,8 @@ class ClientConnection final : public TcpConnection,
     // the copies of this request going to mirrors (sent once the request is complete).
     std::vector<std::string> sticky_cookies;
     std::shared_ptr<MirrorBatch> mirrors;
+
+    ExchangeBuffers buffers;            // compress/buffering middlewares (client_body_filter.cc)
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -169,6 +173,22 @@ class ClientConnection final : public TcpConnection,
   void armRetry(const http::RequestHead& head);
   bool retryAfterFailure(UpstreamFailure failure);  // true: another attempt is under way
   void onRetryTimer();
+
+  // Response-body filters and request buffering (client_body_filter.cc).
+  // True when the response head is held back (or the response was replaced by a 500).
+  bool startBodyFilter(std::unique_ptr<middleware::BodyFilter> filter, http::ResponseHead& head);
+  // The bytes to send for `data` in `out`; false when there is nothing to send now.
+  bool filterResponseBody(std::string_view data, std::string& out);
+  // End of the backend's body; false when the exchange was answered otherwise (500).
+  bool finishResponseBody();
+  void releaseHeldHead(middleware::BodyFilter::State state);
+  void useTransformedFraming(http::ResponseHead& head);
+  void rejectFilteredResponse();
+  // True when the request waits for its whole body before going upstream (or got a 413).
+  bool deferUntilBodyBuffered(http::RequestHead& head, const http::BodyInfo& body);
+  void bufferRequestBody(std::string_view data);
+  void forwardBufferedRequest();
+  void answerRequestTooLarge();
 
   WorkerContext& ctx_;
   const EntryPointSettings& ep_;

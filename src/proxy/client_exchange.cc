@@ -161,6 +161,9 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
   if (!resolveBackend(router.service, head, body)) {  // sets ex_.service, ex_.server
     return false;
   }
+  if (ex_.buffers.request.enabled && deferUntilBodyBuffered(head, body)) {
+    return true;  // buffering middleware: forwarded once the body is complete
+  }
   startForwarding(head, body);
   return true;
 }
@@ -352,7 +355,13 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
   for (const std::string& cookie : ex_.sticky_cookies) {
     head.headers.add("Set-Cookie", cookie);  // sticky sessions (spec D.2)
   }
-  ex_.chain_run.runResponse(head);  // middlewares' response hooks, last first
+  // Middlewares' response hooks, last first; compress/buffering return a body filter, which may
+  // hold the head back until it has seen enough body (client_body_filter.cc).
+  auto filter = ex_.chain_run.runResponse(head);
+  if (filter != nullptr && !upgrade && !responseHasNoBody(head.status, ex_.head_request) &&
+      startBodyFilter(std::move(filter), head)) {
+    return;
+  }
   if (close_after_ && !upgrade) {
     head.headers.set("Connection", "close");
   }
@@ -378,6 +387,13 @@ void ClientConnection::onUpstreamBody(std::string_view data) {
   if (data.empty()) {
     return;
   }
+  std::string filtered;
+  if (ex_.buffers.filter != nullptr) {  // compress/buffering (client_body_filter.cc)
+    if (!filterResponseBody(data, filtered)) {
+      return;
+    }
+    data = filtered;
+  }
   ex_.obs.response_bytes += data.size();
   if (ex_.chunk_response) {
     std::string chunk;
@@ -393,6 +409,9 @@ void ClientConnection::onUpstreamBody(std::string_view data) {
 }
 
 void ClientConnection::onUpstreamComplete() {
+  if (ex_.buffers.filter != nullptr && !finishResponseBody()) {
+    return;  // the filter rejected the response: a 500 went out instead
+  }
   if (ex_.chunk_response) {
     std::string last;
     http::appendLastChunk(last);

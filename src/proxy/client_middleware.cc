@@ -17,6 +17,7 @@ bool ClientConnection::runRequestMiddlewares(const middleware::Chain& chain,
   }
   middleware::Verdict verdict = ex_.chain_run.runRequest(chain, ctx);
   if (verdict == middleware::Verdict::Continue) {
+    ex_.buffers.request = ctx.buffer_request;  // buffering middleware (client_body_filter.cc)
     return true;
   }
   if (verdict == middleware::Verdict::Suspend) {

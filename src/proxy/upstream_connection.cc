@@ -242,7 +242,9 @@ void UpstreamConnection::onRead(const char* data, std::size_t len) {
         }
         message_complete_ = false;
         UpstreamUser* user = user_;
-        user->onUpstreamComplete();  // may release or close us
+        if (user != nullptr) {  // the user may have let go of us during this read (a 500 instead)
+          user->onUpstreamComplete();  // may release or close us
+        }
         return;
       }
       parser_.resume();  // an interim (1xx) response finished; the real one follows

@@ -70,7 +70,7 @@ http:
     too-high: {rule: "Host(`f.test`)", service: s, priority: 9223372036854775807}
     two-types: {rule: "Host(`g.test`)", service: two}
   middlewares:
-    zip: {compress: {}}
+    zip: {compress: {encodings: [lz4]}}
   services:
     s: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}
     two: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}, weighted: {services: [{name: s}]}}
@@ -79,8 +79,7 @@ http:
   CHECK(hasError(r, "router unknown-service@file: the service \"nope@file\" does not exist"));
   CHECK(hasError(r, "router bad-rule@file: rule"));
   CHECK(hasError(r, "router unknown-ep@file: entry point \"nowhere\" does not exist"));
-  CHECK(
-      hasError(r, "router with-mw@file: middleware \"zip@file\": kind compress is not supported"));
+  CHECK(hasError(r, "router with-mw@file: middleware \"zip@file\": compress.encodings[0]"));
   CHECK(hasError(r, "router too-high@file: priority"));
   CHECK(hasError(r, "service two@file: a service needs exactly one type"));
   REQUIRE(r.snapshot->entry_points.size() == 1);

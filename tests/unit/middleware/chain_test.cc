@@ -62,7 +62,7 @@ TEST_CASE("registry: errors name the middleware, the option and what is expected
   CHECK(buildError("    m: {ipAllowList: {sourceRange: [nope]}}\n", {"m@file"}) ==
         "middleware \"m@file\": ipAllowList.sourceRange: \"nope\" is not an IP address or CIDR "
         "range");
-  CHECK(buildError("    m: {compress: {}}\n", {"m@file"}).find("not supported") !=
+  CHECK(buildError("    m: {grpcWeb: {}}\n", {"m@file"}).find("not supported") !=
         std::string::npos);
   CHECK(buildError("", {"missing@file"}) == "middleware \"missing@file\" does not exist");
   CHECK(buildError("    m: {headers: {}}\n", {"m@file"}).find("no option is set") !=
