@@ -151,16 +151,21 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     head.target += '?';
     head.target += target->query;
   }
-  if (router.chain && !runRequestMiddlewares(*router.chain, head)) {
-    return false;
+  if (router.chain && !runRequestMiddlewares(*router.chain, head, body, service)) {
+    return false;  // answered, or asynchronous (continues in client_async.cc)
   }
+  dispatchToService(service, head, body);
+  return true;
+}
+
+void ClientConnection::dispatchToService(const runtime::ServiceSpec& service,
+                                         http::RequestHead& head, const http::BodyInfo& body) {
   if (service.kind != runtime::ServiceKind::LoadBalancer) {
     answerInternal(service, head);
-    return false;
+    return;
   }
   ex_.service = &service;
   startForwarding(head, body);
-  return true;
 }
 
 void ClientConnection::answerInternal(const runtime::ServiceSpec& service,
@@ -253,7 +258,8 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
         (target.starts_with('/') && server.base_path.ends_with('/') ? target.substr(1) : target);
   }
   http::appendRequestHead(ex_.upstream_head, head.method, target, head.headers);
-  ex_.pending_upstream = ex_.upstream_head;
+  // Body bytes that arrived while an asynchronous middleware held the request wait behind it.
+  ex_.pending_upstream.insert(0, ex_.upstream_head);
   openUpstream();
 }
 
@@ -337,6 +343,9 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
     return;
   }
   ex_.obs.status = head.status;
+  if (head.status != 101 && interceptResponse(head.status)) {
+    return;  // a middleware replaces this response (errors; client_async.cc)
+  }
   bool upgrade = head.status == 101 && ex_.upgrade;
   http::removeHopByHop(head.headers, upgrade);
   if (upgrade) {
