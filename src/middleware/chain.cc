@@ -12,6 +12,8 @@ Chain::Chain(std::vector<MiddlewarePtr> items) : items_(std::move(items)) {
     if (const RetryPolicy* p = m->retryPolicy(); p != nullptr) {
       retry_ = p;
     }
+    may_suspend_ = may_suspend_ || m->maySuspend();
+    intercepts_ = intercepts_ || m->interceptsResponses();
   }
 }
 
@@ -21,6 +23,8 @@ ChainRun::ChainRun(ChainRun&& o) noexcept
       cleanups_(std::move(o.cleanups_)),
       request_headers_(std::move(o.request_headers_)),
       method_(std::move(o.method_)),
+      target_(std::move(o.target_)),
+      extra_response_headers_(std::move(o.extra_response_headers_)),
       tls_(o.tls_),
       omit_forwarded_for_(o.omit_forwarded_for_) {
   o.chain_ = nullptr;
@@ -35,6 +39,8 @@ ChainRun& ChainRun::operator=(ChainRun&& o) noexcept {
     cleanups_ = std::move(o.cleanups_);
     request_headers_ = std::move(o.request_headers_);
     method_ = std::move(o.method_);
+    target_ = std::move(o.target_);
+    extra_response_headers_ = std::move(o.extra_response_headers_);
     tls_ = o.tls_;
     omit_forwarded_for_ = o.omit_forwarded_for_;
     o.chain_ = nullptr;
@@ -58,12 +64,40 @@ Verdict ChainRun::runRequest(const Chain& chain, RequestContext& ctx) {
     }
     ++ran_;
   }
+  return settle(chain, ctx, verdict);
+}
+
+Verdict ChainRun::resume(RequestContext& ctx, Verdict outcome) {
+  if (chain_ == nullptr) {
+    return outcome;
+  }
+  for (auto& c : ctx.cleanups) {
+    cleanups_.push_back(std::move(c));
+  }
+  ctx.cleanups.clear();
+  if (outcome == Verdict::Continue) {
+    ++ran_;
+    return runRequest(*chain_, ctx);
+  }
+  return settle(*chain_, ctx, outcome);
+}
+
+Verdict ChainRun::settle(const Chain& chain, RequestContext& ctx, Verdict verdict) {
   omit_forwarded_for_ = ctx.omit_forwarded_for;
-  if (chain.hasResponseHooks()) {
+  if (!ctx.extra_response_headers.empty()) {
+    for (const http::HeaderField& f : ctx.extra_response_headers) {
+      extra_response_headers_.add(f.name, f.value);
+    }
+    ctx.extra_response_headers.clear();
+  }
+  if (chain.hasResponseHooks() || chain.interceptsResponses()) {
     method_ = ctx.head.method;
     tls_ = ctx.tls;
-    if (chain.needsRequestHeadersOnResponse()) {
+    if (chain.needsRequestHeadersOnResponse() || chain.interceptsResponses()) {
       request_headers_ = ctx.head.headers;
+    }
+    if (chain.interceptsResponses()) {
+      target_ = ctx.head.target;
     }
   }
   if (verdict == Verdict::Answer && chain.hasResponseHooks()) {
@@ -75,6 +109,19 @@ Verdict ChainRun::runRequest(const Chain& chain, RequestContext& ctx) {
     ctx.answer.headers = std::move(head.headers);
   }
   return verdict;
+}
+
+const Middleware* ChainRun::interceptorFor(int status) const {
+  if (chain_ == nullptr || !chain_->interceptsResponses()) {
+    return nullptr;
+  }
+  const auto& items = chain_->items();
+  for (std::size_t i = std::min(ran_, items.size()); i-- > 0;) {
+    if (items[i]->interceptsResponses() && items[i]->replacesStatus(status)) {
+      return items[i].get();
+    }
+  }
+  return nullptr;
 }
 
 std::unique_ptr<BodyFilter> ChainRun::runResponse(http::ResponseHead& head) const {
@@ -94,6 +141,9 @@ std::unique_ptr<BodyFilter> ChainRun::runResponse(http::ResponseHead& head) cons
         filter = items[i]->bodyFilter(rc, head);
       }
     }
+  }
+  for (const http::HeaderField& f : extra_response_headers_) {
+    head.headers.add(f.name, f.value);
   }
   return filter;
 }

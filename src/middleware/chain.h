@@ -21,6 +21,8 @@ class Chain {
   // The last retry middleware's policy, nullptr without one.
   const RetryPolicy* retryPolicy() const { return retry_; }
   bool observesExchangeEnd() const { return observes_exchange_end_; }
+  bool maySuspend() const { return may_suspend_; }
+  bool interceptsResponses() const { return intercepts_; }
 
  private:
   std::vector<MiddlewarePtr> items_;
@@ -28,6 +30,8 @@ class Chain {
   bool observes_exchange_end_ = false;
   bool response_hooks_ = false;
   bool needs_request_headers_ = false;
+  bool may_suspend_ = false;
+  bool intercepts_ = false;
 };
 
 using ChainPtr = std::shared_ptr<const Chain>;
@@ -46,6 +50,15 @@ class ChainRun {
   // Runs the request hooks from the first (or, after a resume, the next) middleware. On Answer,
   // ctx.answer holds the response with the response hooks of the earlier middlewares applied.
   Verdict runRequest(const Chain& chain, RequestContext& ctx);
+  // After runRequest() returned Suspend: the suspended middleware's outcome. Continue goes on
+  // with the next middleware; Answer finishes like runRequest() does.
+  Verdict resume(RequestContext& ctx, Verdict outcome);
+  // The last middleware that ran and replaces responses with this status; null when none.
+  const Middleware* interceptorFor(int status) const;
+  // Request facts for replaceResponse() (kept only for chains with interceptors).
+  const http::HeaderMap& requestHeaders() const { return request_headers_; }
+  const std::string& target() const { return target_; }
+  bool tls() const { return tls_; }
   // Response hooks of the middlewares that ran, last first. No-op without a chain. Returns the
   // response body filter, if a middleware made one; one filter per response: the innermost
   // middleware that makes one wins, the others are not asked.
@@ -60,11 +73,15 @@ class ChainRun {
   bool omitForwardedFor() const { return omit_forwarded_for_; }
 
  private:
+  Verdict settle(const Chain& chain, RequestContext& ctx, Verdict verdict);
+
   const Chain* chain_ = nullptr;
   std::size_t ran_ = 0;  // how many onRequest() calls completed
   std::vector<RequestContext::Cleanup> cleanups_;
   http::HeaderMap request_headers_;  // copy for response hooks, only when the chain needs it
   std::string method_;
+  std::string target_;  // chains with interceptors only
+  http::HeaderMap extra_response_headers_;
   bool tls_ = false;
   bool omit_forwarded_for_ = false;
 };

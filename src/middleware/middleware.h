@@ -9,9 +9,16 @@
 // also runs over a local answer given by a later middleware, as Traefik's wrapped
 // ResponseWriter does (a 401 from basicAuth still gets the headers middleware's headers).
 //
-// Asynchronous middlewares (forwardAuth) will return Verdict::Suspend after arranging to call
-// ctx.resume(verdict) later on the same worker thread; the chain then continues from the next
-// middleware. No kind suspends yet and the proxy answers 500 if one does.
+// Asynchronous middlewares (forwardAuth) say so with maySuspend(); for chains holding one the
+// proxy keeps the RequestContext in the exchange. onRequest() then may start an outgoing call
+// (ctx.http) and return Verdict::Suspend; its completion calls ctx.resume(verdict) on the same
+// worker thread and the chain continues from the next middleware (or answers). If the client
+// goes away first, the call is cancelled and its completion never runs.
+//
+// Response interception (the errors middleware): before a backend response head goes to the
+// client, the middlewares that ran are asked, last first, whether they replace a response with
+// that status (replacesStatus); the first that does gets replaceResponse() and the backend's
+// response is dropped.
 #pragma once
 
 #include <chrono>
@@ -25,6 +32,8 @@
 #include "base/ip_address.h"
 #include "http/message.h"
 #include "middleware/body_filter.h"
+
+#include "middleware/http_caller.h"
 
 namespace pier::middleware {
 
@@ -78,6 +87,11 @@ struct RequestContext {
   };
   RequestBuffering buffer_request;
 
+  HttpCaller http;                // set by the proxy for chains that maySuspend()
+  // Added to the response sent to the client, after the response hooks ran (forwardAuth's
+  // addAuthCookiesToResponse). Empty for nearly every request.
+  http::HeaderMap extra_response_headers;
+
   std::string_view path() const {
     std::string_view t = head.target;
     return t.substr(0, t.find('?'));
@@ -101,6 +115,17 @@ struct ResponseContext {
   const http::HeaderMap* request_headers = nullptr;  // nullptr unless the chain asked for them
   std::string_view method;
   bool tls = false;
+};
+
+// What replaceResponse() gets. The request facts are as the request left the chain.
+struct ReplaceContext {
+  const http::HeaderMap* request_headers = nullptr;  // always set for interceptors
+  std::string_view target;                           // path?query
+  bool tls = false;
+  // Sends `request` (host, port and TLS left empty) to one server of the service named
+  // `service` (qualified); same contract as HttpCaller. False when the service is unknown or
+  // has no server.
+  std::function<bool(const std::string& service, OutgoingRequest&&, HttpDone)> call_service;
 };
 
 class Middleware : public std::enable_shared_from_this<Middleware> {
@@ -130,6 +155,19 @@ class Middleware : public std::enable_shared_from_this<Middleware> {
   virtual bool observesExchangeEnd() const { return false; }
   // A `retry` middleware's policy for the proxy (the chain's last one applies), else nullptr.
   virtual const RetryPolicy* retryPolicy() const { return nullptr; }
+
+  // True when onRequest() may return Verdict::Suspend.
+  virtual bool maySuspend() const { return false; }
+  // Response interception (see the top of this file). replaceResponse() returns true when it
+  // will call `done` later (exactly once, unless cancelled) with the response to send instead,
+  // false when `now` already holds it.
+  virtual bool interceptsResponses() const { return false; }
+  virtual bool replacesStatus(int) const { return false; }
+  virtual bool replaceResponse(const ReplaceContext&, int,
+                               std::function<void(LocalAnswer&&)> /*done*/,
+                               LocalAnswer& /*now*/) const {
+    return false;
+  }
 
  protected:
   explicit Middleware(std::string name) : name_(std::move(name)) {}

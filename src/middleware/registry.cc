@@ -11,6 +11,8 @@
 #include "middleware/compress.h"
 #include "middleware/content_type.h"
 #include "middleware/digest_auth.h"
+#include "middleware/error_pages.h"
+#include "middleware/forward_auth.h"
 #include "middleware/headers.h"
 #include "middleware/in_flight_req.h"
 #include "middleware/ip_allow_list.h"
@@ -42,6 +44,8 @@ constexpr Entry kFactories[] = {
     {"compress", makeCompress},
     {"contentType", makeContentType},
     {"digestAuth", makeDigestAuth},
+    {"errors", makeErrors},
+    {"forwardAuth", makeForwardAuth},
     {"headers", makeHeaders},
     {"inFlightReq", makeInFlightReq},
     {"passTLSClientCert", makePassTlsClientCert},

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "base/ip_address.h"
@@ -21,6 +22,8 @@
 #include "proxy/exchange_buffers.h"
 #include "proxy/intrusive_list.h"
 #include "proxy/local_reply.h"
+#include "proxy/subrequest.h"
+#include "proxy/suspended_request.h"
 #include "proxy/tcp_connection.h"
 #include "proxy/upstream_connection.h"
 #include "runtime/snapshot.h"
@@ -92,6 +95,12 @@ class ClientConnection final : public TcpConnection,
     std::shared_ptr<MirrorBatch> mirrors;
 
     ExchangeBuffers buffers;            // compress/buffering middlewares (client_body_filter.cc)
+
+    // Asynchronous middlewares (client_async.cc): the request kept while the chain waits, and
+    // the outgoing call it waits for (cancelled if the exchange ends first). Declared after
+    // chain_run so the call is cancelled before anything it refers to goes.
+    std::unique_ptr<SuspendedRequest> suspended;
+    SubRequestHandle pending_call;
   };
 
   ClientConnection(WorkerContext& ctx, const EntryPointSettings& ep);
@@ -148,8 +157,26 @@ class ClientConnection final : public TcpConnection,
   // End of an exchange: metrics sample and access-log line (exchange_report.cc).
   void reportExchange();
   void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);
-  // Middlewares (client_middleware.cc): false when one answered (the answer has been sent).
-  bool runRequestMiddlewares(const middleware::Chain& chain, http::RequestHead& head);
+  // Middlewares (client_middleware.cc): false when one answered (the answer has been sent), or
+  // the chain went asynchronous and continues on its own (client_async.cc).
+  bool runRequestMiddlewares(const middleware::Chain& chain, http::RequestHead& head,
+                             const http::BodyInfo& body, const runtime::ServiceSpec& service);
+  void sendMiddlewareAnswer(middleware::LocalAnswer& answer, bool close_after);
+  // After the chain: the router's service answers or is forwarded to (client_exchange.cc).
+  void dispatchToService(const runtime::ServiceSpec& service, http::RequestHead& head,
+                         const http::BodyInfo& body);
+  // Asynchronous middlewares and response interception (client_async.cc).
+  void runSuspendableChain(const middleware::Chain& chain, http::RequestHead& head,
+                           const http::BodyInfo& body, const runtime::ServiceSpec& service);
+  void resumeChain(middleware::Verdict outcome);
+  void afterChain(middleware::Verdict verdict);
+  bool startCall(middleware::OutgoingRequest&& request, middleware::HttpDone done);
+  bool callService(const std::string& service, middleware::OutgoingRequest&& request,
+                   middleware::HttpDone done);
+  // True when a middleware took over this backend response (the errors middleware).
+  bool interceptResponse(int status);
+  void sendReplacement(middleware::LocalAnswer&& answer);
+  void dropBufferedBody();
   void finishExchange();
   void continueAfterExchange();
   void updateReading();

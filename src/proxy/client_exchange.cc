@@ -151,21 +151,27 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     head.target += '?';
     head.target += target->query;
   }
-  if (router.chain && !runRequestMiddlewares(*router.chain, head)) {
-    return false;
+  if (router.chain && !runRequestMiddlewares(*router.chain, head, body, service)) {
+    return false;  // answered, or asynchronous (continues in client_async.cc)
   }
+  dispatchToService(service, head, body);
+  return true;
+}
+
+void ClientConnection::dispatchToService(const runtime::ServiceSpec& service,
+                                         http::RequestHead& head, const http::BodyInfo& body) {
   if (!runtime::forwardsToBackends(service.kind)) {
     answerInternal(service, head);
-    return false;
+    return;
   }
-  if (!resolveBackend(router.service, head, body)) {  // sets ex_.service, ex_.server
-    return false;
+  auto index = static_cast<std::uint32_t>(&service - ex_.snapshot->services.data());
+  if (!resolveBackend(index, head, body)) {  // sets ex_.service, ex_.server
+    return;
   }
   if (ex_.buffers.request.enabled && deferUntilBodyBuffered(head, body)) {
-    return true;  // buffering middleware: forwarded once the body is complete
+    return;  // buffering middleware: forwarded once the body is complete
   }
   startForwarding(head, body);
-  return true;
 }
 
 void ClientConnection::answerInternal(const runtime::ServiceSpec& service,
@@ -252,7 +258,8 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
   }
   armRetry(head);  // retry middleware: keeps the head for another server (client_retry.cc)
   ex_.upstream_head = upstreamRequestHead(head, ex_.service->pass_host_header, server);
-  ex_.pending_upstream = ex_.upstream_head;
+  // Body bytes that arrived while an asynchronous middleware held the request wait behind it.
+  ex_.pending_upstream.insert(0, ex_.upstream_head);
   openUpstream();
 }
 
@@ -337,6 +344,9 @@ void ClientConnection::onUpstreamResponseHead(http::ResponseHead&& head,
     return;
   }
   ex_.obs.status = head.status;
+  if (head.status != 101 && interceptResponse(head.status)) {
+    return;  // a middleware replaces this response (errors; client_async.cc)
+  }
   bool upgrade = head.status == 101 && ex_.upgrade;
   http::removeHopByHop(head.headers, upgrade);
   if (upgrade) {

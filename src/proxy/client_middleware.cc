@@ -7,8 +7,13 @@
 namespace pier::proxy {
 
 bool ClientConnection::runRequestMiddlewares(const middleware::Chain& chain,
-                                             http::RequestHead& head) {
-  middleware::RequestContext ctx{head, peer_, tls_terminated_, {}, false, {}, {}, {}};
+                                             http::RequestHead& head, const http::BodyInfo& body,
+                                             const runtime::ServiceSpec& service) {
+  if (chain.maySuspend()) {
+    runSuspendableChain(chain, head, body, service);  // client_async.cc
+    return false;
+  }
+  middleware::RequestContext ctx{.head = head, .peer = peer_, .tls = tls_terminated_};
   if (tls_terminated_) {
     ctx.peer_certificates_pem = [this] {
       tls::Session* session = tlsSession();
@@ -21,11 +26,15 @@ bool ClientConnection::runRequestMiddlewares(const middleware::Chain& chain,
     return true;
   }
   if (verdict == middleware::Verdict::Suspend) {
-    // No kind suspends yet; a future one must be wired here before it is registered.
+    // Only kinds that say maySuspend() may suspend; those chains take the path above.
     answerLocally(renderLocalReply(LocalReply::InternalError, false, ex_.head_request), false);
     return false;
   }
-  middleware::LocalAnswer& answer = ctx.answer;
+  sendMiddlewareAnswer(ctx.answer, false);
+  return false;
+}
+
+void ClientConnection::sendMiddlewareAnswer(middleware::LocalAnswer& answer, bool close_after) {
   answer.headers.remove("Content-Length");  // renderSimple writes the real one
   std::string extra;
   for (const http::HeaderField& f : answer.headers) {
@@ -34,9 +43,9 @@ bool ClientConnection::runRequestMiddlewares(const middleware::Chain& chain,
     extra += f.value;
     extra += "\r\n";
   }
-  answerLocally(renderSimple(answer.status, {}, answer.body, extra, close_after_, ex_.head_request),
-                false);
-  return false;
+  answerLocally(renderSimple(answer.status, {}, answer.body, extra, close_after_ || close_after,
+                             ex_.head_request),
+                close_after);
 }
 
 }  // namespace pier::proxy

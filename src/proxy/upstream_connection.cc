@@ -216,6 +216,9 @@ void UpstreamConnection::onRead(const char* data, std::size_t len) {
   while (!input.empty() && !isClosing() && user_ != nullptr) {
     http::FeedResult r = parser_.feed(input);
     input.remove_prefix(r.consumed);
+    if (isClosing() || user_ == nullptr) {
+      return;  // a callback during this feed let go of us (e.g. the errors middleware)
+    }
     if (r.status == http::ParseStatus::Error) {
       fail(UpstreamFailure::BadResponse);
       return;
