@@ -87,7 +87,7 @@ struct RequestContext {
   };
   RequestBuffering buffer_request;
 
-  HttpCaller http;                // set by the proxy for chains that maySuspend()
+  HttpCaller http;  // set by the proxy for chains that maySuspend()
   // Added to the response sent to the client, after the response hooks ran (forwardAuth's
   // addAuthCookiesToResponse). Empty for nearly every request.
   http::HeaderMap extra_response_headers;

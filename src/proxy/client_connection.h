@@ -94,7 +94,7 @@ class ClientConnection final : public TcpConnection,
     std::vector<std::string> sticky_cookies;
     std::shared_ptr<MirrorBatch> mirrors;
 
-    ExchangeBuffers buffers;            // compress/buffering middlewares (client_body_filter.cc)
+    ExchangeBuffers buffers;  // compress/buffering middlewares (client_body_filter.cc)
 
     // Asynchronous middlewares (client_async.cc): the request kept while the chain waits, and
     // the outgoing call it waits for (cancelled if the exchange ends first). Declared after
