@@ -1,15 +1,12 @@
 """failover services (spec D.5): the fallback serves while the main service has no server up.
 
-Servers go down through active health checks (spec D.3). Without them, a service with no server
-at all is the one "down" main service these tests can build; the health-check case is written
-below and skipped until active health checks are merged.
+Servers go down through active health checks (spec D.3); a service with no server at all is
+down too. Both ways are tested.
 """
 
 from __future__ import annotations
 
 import collections
-
-import pytest
 
 import harness
 from harness import lb, router
@@ -64,7 +61,6 @@ def test_missing_fallback_disables_the_service(pier_factory, backend):
     assert "f@file" in log and '"gone@file" does not exist' in log, log[-3000:]
 
 
-@pytest.mark.skip(reason="needs active health checks (issue #6, merged separately): enable then")
 def test_main_failing_health_check_uses_fallback(pier_factory, backend_factory):
     main, spare = backend_factory("main"), backend_factory("spare")
     smain = lb(main)

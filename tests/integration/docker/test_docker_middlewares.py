@@ -8,6 +8,7 @@ cleanup). Run by hand as that file says, with this file's path.
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 
 import harness
@@ -97,3 +98,37 @@ def test_tcp_middleware_from_labels(engine, res, pier_factory):
         assert raw_get() == b""  # a second connection is closed unanswered
     finally:
         held.close()
+
+
+def test_forward_auth_and_compress_from_labels(engine, res, backend_factory, pier_factory):
+    # Pier runs on the host, so the auth server can be a host process on loopback.
+    auth = backend_factory("auth")
+    allow = f"{auth.url}/check?status=200&header=X-User:alice"
+    deny = f"{auth.url}/check?status=401&header=WWW-Authenticate:Bearer"
+    res.run(f"{PREFIX}fa", image_args=backend_args("fa"), labels={
+        "traefik.enable": "true",
+        "traefik.http.routers.in.rule": "Host(`in.e2e`)",
+        "traefik.http.routers.in.middlewares": "allow,gz",
+        "traefik.http.middlewares.allow.forwardauth.address": allow,
+        "traefik.http.middlewares.allow.forwardauth.authresponseheaders": "X-User",
+        "traefik.http.middlewares.gz.compress": "true",
+        "traefik.http.routers.out.rule": "Host(`out.e2e`)",
+        "traefik.http.routers.out.middlewares": "deny",
+        "traefik.http.middlewares.deny.forwardauth.address": deny,
+        "traefik.http.services.fa.loadbalancer.server.port": "80",
+    })
+    p = docker_pier(pier_factory, engine)
+    wait_routed(p, "in.e2e", "fa")
+    r = p.get("/", "in.e2e", timeout=5, headers=[("X-User", "mallory")])
+    assert r.status == 200
+    seen = r.json()
+    assert ["X-User", "alice"] in seen["headers"]  # the auth answer replaced the client's value
+    assert ["X-User", "mallory"] not in seen["headers"]
+    big = p.get("/?size=20000&content_type=text/plain", "in.e2e", timeout=5,
+                headers=[("Accept-Encoding", "gzip")])
+    assert big.status == 200
+    assert big.header("Content-Encoding") == "gzip"
+    assert len(gzip.decompress(big.body)) == 20000
+    denied = p.get("/", "out.e2e", timeout=5)
+    assert denied.status == 401
+    assert denied.header("WWW-Authenticate") == "Bearer"
