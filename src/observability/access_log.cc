@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 #include "base/strings.h"
 
@@ -27,50 +29,96 @@ void writeAll(int fd, std::string_view data) {
   }
 }
 
-std::tm utc(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return tm;
+// The date-and-time part of a timestamp changes once a second while lines are written
+// thousands of times a second: each thread keeps the last second it formatted (gmtime and
+// strftime cost more than the rest of a line).
+struct SecondText {
+  std::int64_t secs = std::numeric_limits<std::int64_t>::min();
+  char text[64] = {};
+  std::size_t len = 0;
+};
+
+std::string_view utcText(std::int64_t secs, const char* format, SecondText& cache) {
+  if (secs != cache.secs) {
+    auto t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    cache.len = std::strftime(cache.text, sizeof cache.text, format, &tm);
+    cache.secs = secs;
+  }
+  return {cache.text, cache.len};
+}
+
+// Whole seconds and nanoseconds since the epoch (floored, so the fraction is never negative).
+std::pair<std::int64_t, std::int64_t> splitNs(std::chrono::system_clock::time_point t) {
+  std::int64_t ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  std::int64_t secs = ns / 1000000000;
+  std::int64_t frac = ns % 1000000000;
+  if (frac < 0) {
+    frac += 1000000000;
+    --secs;
+  }
+  return {secs, frac};
 }
 
 // 28/Nov/2026:14:00:00 +0000 (Traefik formats StartUTC, hence +0000).
-std::string clfTime(std::chrono::system_clock::time_point t) {
-  std::tm tm = utc(t);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  return buf;
+void appendClfTime(std::string& out, std::chrono::system_clock::time_point t) {
+  thread_local SecondText cache;
+  out += utcText(splitNs(t).first, "%d/%b/%Y:%H:%M:%S +0000", cache);
 }
 
-// RFC 3339 with nanoseconds, as Go marshals a UTC time.Time.
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::tm tm = utc(t);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count() %
-            1000000000;
-  std::string out = buf;
+// RFC 3339 with nanoseconds, as Go marshals a UTC time.Time (trailing zeros trimmed).
+std::string_view rfc3339(char (&buf)[64], std::chrono::system_clock::time_point t) {
+  thread_local SecondText cache;
+  auto [secs, ns] = splitNs(t);
+  std::string_view date = utcText(secs, "%Y-%m-%dT%H:%M:%S", cache);
+  std::size_t n = date.copy(buf, sizeof buf - 11);
   if (ns != 0) {
-    char frac[16];
-    std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(ns));
-    std::string f = frac;
-    while (f.back() == '0') {
-      f.pop_back();
+    buf[n] = '.';
+    for (std::size_t i = 9; i >= 1; --i) {
+      buf[n + i] = static_cast<char>('0' + ns % 10);
+      ns /= 10;
     }
-    out += f;
+    n += 10;
+    while (buf[n - 1] == '0') {
+      --n;
+    }
   }
-  return out + "Z";
+  buf[n++] = 'Z';
+  return {buf, n};
+}
+
+// True when a string goes into JSON as it is (no byte needs escaping).
+bool plainJson(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void appendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 // Traefik's CLF: a value or "-", quoted fields as "value" or "-" in quotes.
-std::string orDash(std::string_view v) {
-  return v.empty() ? "-" : std::string(v);
-}
-std::string quoted(std::string_view v) {
+void appendOrDash(std::string& out, std::string_view v) {
   if (v.empty()) {
-    return "\"-\"";
+    out += '-';
+  } else {
+    out += v;
   }
-  std::string out = "\"";
+}
+void appendQuoted(std::string& out, std::string_view v) {
+  if (v.empty()) {
+    out += "\"-\"";
+    return;
+  }
+  out += '"';
   for (char c : v) {
     if (c == '"') {
       out += "\\\"";
@@ -78,10 +126,10 @@ std::string quoted(std::string_view v) {
       out += c;
     }
   }
-  return out + "\"";
+  out += '"';
 }
 
-std::string protocolText(int minor) {
+std::string_view protocolText(int minor) {
   return minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
 }
 
@@ -105,31 +153,50 @@ void splitHostPort(std::string_view addr, std::string_view& host, std::string_vi
   port = addr.substr(colon + 1);
 }
 
-std::string clientHost(const AccessLogEntry& e) {
-  return e.forwarded_for.empty() ? std::string(e.client_ip) : std::string(e.forwarded_for);
+std::string_view clientHost(const AccessLogEntry& e) {
+  return e.forwarded_for.empty() ? e.client_ip : e.forwarded_for;
 }
 
-std::string clientAddr(const AccessLogEntry& e) {
-  bool v6 = e.client_ip.find(':') != std::string_view::npos;
-  return (v6 ? "[" + std::string(e.client_ip) + "]" : std::string(e.client_ip)) + ":" +
-         std::to_string(e.client_port);
-}
-
-std::string lower(std::string_view s) {
-  return base::toLower(s);
+// Looks `name` up lower-cased without allocating (names longer than any configured one
+// cannot match).
+FieldMode lookupLower(const std::map<std::string, FieldMode, std::less<>>& names,
+                      std::string_view name, FieldMode fallback) {
+  if (names.empty()) {
+    return fallback;
+  }
+  char buf[128];
+  if (name.size() > sizeof buf) {
+    auto it = names.find(base::toLower(name));
+    return it != names.end() ? it->second : fallback;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  auto it = names.find(std::string_view(buf, name.size()));
+  return it != names.end() ? it->second : fallback;
 }
 
 }  // namespace
 
 bool AccessLogSettings::keepField(std::string_view name) const {
-  auto it = field_names.find(lower(name));
-  FieldMode m = it != field_names.end() ? it->second : fields_default;
-  return m == FieldMode::Keep;
+  return lookupLower(field_names, name, fields_default) == FieldMode::Keep;
 }
 
 FieldMode AccessLogSettings::headerMode(std::string_view name) const {
-  auto it = header_names.find(lower(name));
-  return it != header_names.end() ? it->second : headers_default;
+  return lookupLower(header_names, name, headers_default);
+}
+
+bool AccessLogSettings::anyHeaderKept() const {
+  if (headers_default != FieldMode::Drop) {
+    return true;
+  }
+  for (const auto& [name, mode] : header_names) {
+    if (mode != FieldMode::Drop) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<std::pair<int, int>> parseStatusRange(std::string_view text) {
@@ -183,64 +250,88 @@ bool AccessLog::keep(const AccessLogEntry& e, const AccessLogSettings& s) {
 }
 
 std::string AccessLog::formatCommon(const AccessLogEntry& e, const AccessLogSettings& s) {
-  auto field = [&](std::string_view name, std::string value) {
-    return s.keepField(name) ? value : std::string();
-  };
-  auto header = [&](std::string_view name) -> std::string {
-    FieldMode m = s.headerMode(name);
-    const std::string* v = e.request_headers ? e.request_headers->get(name) : nullptr;
-    if (v == nullptr || m == FieldMode::Drop) {
-      return {};
-    }
-    return m == FieldMode::Redact ? "REDACTED" : *v;
-  };
   std::string out;
-  out.reserve(256);
-  out += orDash(field("ClientHost", clientHost(e)));
-  out += " - ";
-  out += orDash(field("ClientUsername", "-"));
-  out += " [";
-  out += s.keepField("StartUTC") ? clfTime(e.start) : "-";
-  out += "] \"";
-  out += orDash(field("RequestMethod", std::string(e.method)));
-  out += ' ';
-  out += orDash(field("RequestPath", std::string(e.target)));
-  out += ' ';
-  out += orDash(field("RequestProtocol", protocolText(e.version_minor)));
-  out += "\" ";
-  out += orDash(field("DownstreamStatus", std::to_string(e.status)));
-  out += ' ';
-  out += orDash(field("DownstreamContentSize", std::to_string(e.response_bytes)));
-  out += ' ';
-  out += quoted(header("Referer"));
-  out += ' ';
-  out += quoted(header("User-Agent"));
-  if (s.generic_clf) {
-    out += '\n';
-    return out;
-  }
-  out += ' ';
-  out += orDash(field("RequestCount", std::to_string(e.request_count)));
-  out += ' ';
-  out += quoted(field("RouterName", std::string(e.router)));
-  out += ' ';
-  out += quoted(field("ServiceURL", std::string(e.service_url)));
-  out += ' ';
-  out += std::to_string(s.keepField("Duration") ? e.duration_ns / 1000000 : 0);
-  out += "ms\n";
+  appendCommon(out, e, s);
   return out;
 }
 
 std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettings& s) {
-  std::string out = "{";
+  std::string out;
+  appendJson(out, e, s);
+  return out;
+}
+
+void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e,
+                             const AccessLogSettings& s) {
+  auto field = [&](std::string_view name, std::string_view value) {
+    appendOrDash(out, s.keepField(name) ? value : std::string_view());
+  };
+  auto number = [&](std::string_view name, std::int64_t value) {
+    if (s.keepField(name)) {
+      appendInt(out, value);
+    } else {
+      out += '-';
+    }
+  };
+  auto header = [&](std::string_view name) {
+    FieldMode m = s.headerMode(name);
+    const std::string* v = e.request_headers ? e.request_headers->get(name) : nullptr;
+    if (v == nullptr || m == FieldMode::Drop) {
+      appendQuoted(out, {});
+    } else {
+      appendQuoted(out, m == FieldMode::Redact ? std::string_view("REDACTED") : *v);
+    }
+  };
+  field("ClientHost", clientHost(e));
+  out += " - ";
+  field("ClientUsername", "-");
+  out += " [";
+  if (s.keepField("StartUTC")) {
+    appendClfTime(out, e.start);
+  } else {
+    out += '-';
+  }
+  out += "] \"";
+  field("RequestMethod", e.method);
+  out += ' ';
+  field("RequestPath", e.target);
+  out += ' ';
+  field("RequestProtocol", protocolText(e.version_minor));
+  out += "\" ";
+  number("DownstreamStatus", e.status);
+  out += ' ';
+  number("DownstreamContentSize", static_cast<std::int64_t>(e.response_bytes));
+  out += ' ';
+  header("Referer");
+  out += ' ';
+  header("User-Agent");
+  if (s.generic_clf) {
+    out += '\n';
+    return;
+  }
+  out += ' ';
+  number("RequestCount", static_cast<std::int64_t>(e.request_count));
+  out += ' ';
+  appendQuoted(out, s.keepField("RouterName") ? e.router : std::string_view());
+  out += ' ';
+  appendQuoted(out, s.keepField("ServiceURL") ? e.service_url : std::string_view());
+  out += ' ';
+  appendInt(out, s.keepField("Duration") ? e.duration_ns / 1000000 : 0);
+  out += "ms\n";
+}
+
+void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s) {
+  out += '{';
   bool first = true;
+  // Field names are plain ASCII: written as they are, no escaping pass.
   auto key = [&](std::string_view k) {
     if (!first) {
       out += ',';
     }
     first = false;
-    base::appendJsonString(out, k);
-    out += ':';
+    out += '"';
+    out += k;
+    out += "\":";
   };
   auto str = [&](std::string_view k, std::string_view v) {
     if (s.keepField(k)) {
@@ -251,14 +342,28 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
   auto num = [&](std::string_view k, std::int64_t v) {
     if (s.keepField(k)) {
       key(k);
-      out += std::to_string(v);
+      appendInt(out, v);
     }
   };
-  std::string_view req_host, req_port, srv_host, srv_port;
+  std::string_view req_host, req_port;
   splitHostPort(e.host, req_host, req_port);
-  str("ClientAddr", clientAddr(e));
+  if (s.keepField("ClientAddr")) {
+    key("ClientAddr");
+    // "[v6]:port" or "v4:port"; an address has nothing to escape
+    bool v6 = e.client_ip.find(':') != std::string_view::npos;
+    out += v6 ? "\"[" : "\"";
+    out += e.client_ip;
+    out += v6 ? "]:" : ":";
+    appendInt(out, e.client_port);
+    out += '"';
+  }
   str("ClientHost", clientHost(e));
-  str("ClientPort", std::to_string(e.client_port));
+  if (s.keepField("ClientPort")) {
+    key("ClientPort");
+    out += '"';
+    appendInt(out, e.client_port);
+    out += '"';
+  }
   str("ClientUsername", "-");
   num("DownstreamContentSize", static_cast<std::int64_t>(e.response_bytes));
   num("DownstreamStatus", e.status);
@@ -291,9 +396,12 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
     str("ServiceURL", e.service_url);
     str("ServiceAddr", e.service_addr);
   }
-  std::string start = rfc3339(e.start);
-  str("StartLocal", start);
-  str("StartUTC", start);
+  if (s.keepField("StartLocal") || s.keepField("StartUTC")) {
+    char buf[64];
+    std::string_view start = rfc3339(buf, e.start);
+    str("StartLocal", start);
+    str("StartUTC", start);
+  }
   if (e.tls) {
     str("TLSCipher", e.tls_cipher);
     if (!e.tls_client_subject.empty()) {
@@ -304,24 +412,37 @@ std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettin
   if (!e.entry_point.empty()) {
     str("entryPointName", e.entry_point);
   }
-  if (e.request_headers != nullptr) {
+  if (e.request_headers != nullptr &&
+      (s.headers_default != FieldMode::Drop || !s.header_names.empty())) {
     for (const auto& f : e.request_headers->fields()) {
       FieldMode m = s.headerMode(f.name);
       if (m == FieldMode::Drop) {
         continue;
       }
-      key("request_" + f.name);
+      if (plainJson(f.name)) {  // header names are tokens: the usual case
+        out += first ? "\"request_" : ",\"request_";
+        first = false;
+        out += f.name;
+        out += "\":";
+      } else {
+        out += first ? "" : ",";
+        first = false;
+        base::appendJsonString(out, "request_" + f.name);
+        out += ':';
+      }
       base::appendJsonString(out, m == FieldMode::Redact ? std::string_view("REDACTED") : f.value);
     }
   }
   key("level");
-  base::appendJsonString(out, "info");
+  out += "\"info\"";
   key("msg");
-  base::appendJsonString(out, "");
+  out += "\"\"";
   key("time");
-  base::appendJsonString(out, rfc3339(std::chrono::system_clock::now()));
+  char buf[64];
+  base::appendJsonString(out, rfc3339(buf, e.logged != std::chrono::system_clock::time_point{}
+                                               ? e.logged
+                                               : std::chrono::system_clock::now()));
   out += "}\n";
-  return out;
 }
 
 void AccessLogShard::add(const AccessLogEntry& entry) {
@@ -329,11 +450,22 @@ void AccessLogShard::add(const AccessLogEntry& entry) {
   if (!AccessLog::keep(entry, s)) {
     return;
   }
-  buffer_ += s.json ? AccessLog::formatJson(entry, s) : AccessLog::formatCommon(entry, s);
+  if (buffer_.capacity() < kMaxBufferBytes) {
+    buffer_.reserve(kMaxBufferBytes + 4096);  // one allocation per batch, not a doubling series
+  }
+  if (s.json) {
+    AccessLog::appendJson(buffer_, entry, s);
+  } else {
+    AccessLog::appendCommon(buffer_, entry, s);
+  }
   ++lines_;
   if ((s.buffering_size > 0 && lines_ >= s.buffering_size) || buffer_.size() >= kMaxBufferBytes) {
     flush();
   }
+}
+
+const AccessLogSettings& AccessLogShard::settings() const {
+  return log_.settings();
 }
 
 void AccessLogShard::flush() {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,15 +42,18 @@ struct AccessLogSettings {
   std::int64_t min_duration_ns = 0;
   // fields
   FieldMode fields_default = FieldMode::Keep;
-  std::map<std::string, FieldMode> field_names;  // lower-case field name
+  std::map<std::string, FieldMode, std::less<>> field_names;  // lower-case field name
   FieldMode headers_default = FieldMode::Drop;
-  std::map<std::string, FieldMode> header_names;  // lower-case header name
+  std::map<std::string, FieldMode, std::less<>> header_names;  // lower-case header name
 
   bool hasFilters() const {
     return !status_ranges.empty() || retry_attempts || min_duration_ns > 0;
   }
   bool keepField(std::string_view name) const;
   FieldMode headerMode(std::string_view name) const;
+  // False when every request header is dropped (the default): the proxy then keeps only the
+  // headers the line is built from (Host, X-Forwarded-For) for the exchange.
+  bool anyHeaderKept() const;
 };
 
 // Parses "404" or "500-599" (Traefik's filters.statusCodes). Error names the bad entry.
@@ -79,6 +83,8 @@ struct AccessLogEntry {
   std::string_view entry_point;
   std::uint32_t retries = 0;
   std::uint64_t request_count = 0;
+  // When the line is written (JSON "time"); zero = read the clock while formatting.
+  std::chrono::system_clock::time_point logged{};
   // TLS connections (json format): "1.3", the IANA cipher name, the client certificate's
   // subject as Go prints it (empty without a client certificate).
   bool tls = false;
@@ -96,6 +102,7 @@ class AccessLogShard {
   void add(const AccessLogEntry& entry);
   // Hands what is buffered to the writer (sweep, shutdown).
   void flush();
+  const AccessLogSettings& settings() const;
 
  private:
   AccessLog& log_;
@@ -127,6 +134,9 @@ class AccessLog {
   // Formatting, exposed for unit tests.
   static std::string formatCommon(const AccessLogEntry& e, const AccessLogSettings& s);
   static std::string formatJson(const AccessLogEntry& e, const AccessLogSettings& s);
+  // The same lines appended to `out` (the shard's buffer), without temporaries.
+  static void appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s);
+  static void appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s);
   static bool keep(const AccessLogEntry& e, const AccessLogSettings& s);
 
  private:

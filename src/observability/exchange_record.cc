@@ -20,4 +20,25 @@ void ExchangeRecord::noteLocalReply(std::string_view response) {
   }
 }
 
+void ExchangeRecord::keepRequest(const http::RequestHead& head, const AccessLogSettings& settings) {
+  LoggedRequest& r = request.emplace();
+  r.method = head.method;
+  r.target = head.target;
+  r.version_minor = head.version_minor;
+  if (const std::string* host = head.headers.get("Host")) {
+    r.host = *host;
+  }
+  if (const std::string* xff = head.headers.get("X-Forwarded-For")) {
+    r.forwarded_for = *xff;
+    r.has_forwarded_for = true;
+  }
+  if (settings.anyHeaderKept()) {
+    for (const http::HeaderField& f : head.headers.fields()) {
+      if (settings.headerMode(f.name) != FieldMode::Drop) {
+        r.headers.fields().push_back(f);
+      }
+    }
+  }
+}
+
 }  // namespace pier::observability

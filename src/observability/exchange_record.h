@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "http/message.h"
+#include "observability/access_log.h"
 #include "observability/metrics_shard.h"
 #include "observability/request_labels.h"
 #include "runtime/snapshot.h"
@@ -29,15 +31,28 @@ struct ExchangeRecord {
   Protocol protocol = Protocol::Http;
   bool started = false;
   bool internal = false;  // answered by an internal service: not observed (addInternals=false)
-  std::optional<http::RequestHead> request;  // as received; only kept for the access log
+  // What an access-log line prints of the request as received (before middlewares and
+  // forwarding change it); kept when the log is on. Plain strings for the common case, so that
+  // a short request costs no allocation.
+  struct LoggedRequest {
+    std::string method;
+    std::string target;
+    int version_minor = 1;
+    std::string host;           // first Host field; empty when none
+    std::string forwarded_for;  // first X-Forwarded-For field
+    bool has_forwarded_for = false;
+    http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
+  };
+  std::optional<LoggedRequest> request;
 
-  void begin(const http::RequestHead& head, bool keep_request) {
+  // `log`: the worker's access log, nullptr when off.
+  void begin(const http::RequestHead& head, const AccessLogShard* log) {
     start = Clock::now();
     method = methodOf(head.method);
     protocol = protocolOf(head.headers);
     started = true;
-    if (keep_request) {
-      request = head;
+    if (log != nullptr) {
+      keepRequest(head, log->settings());
     }
   }
   void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
@@ -47,6 +62,11 @@ struct ExchangeRecord {
   }
   // A response the proxy rendered itself: its status and body size come from its bytes.
   void noteLocalReply(std::string_view response);
+
+ private:
+  // Copies what a log line can print: the request line, Host, X-Forwarded-For, and the
+  // headers whose mode is not drop (none unless accessLog.fields.headers asks).
+  void keepRequest(const http::RequestHead& head, const AccessLogSettings& settings);
 };
 
 }  // namespace pier::observability

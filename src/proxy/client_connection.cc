@@ -43,6 +43,9 @@ void ClientConnection::accept(WorkerContext& ctx, uv_stream_t* server,
   int len = sizeof peer;
   if (uv_tcp_getpeername(conn->tcp(), reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
     conn->peer_ = base::IpAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&peer));
+    conn->peer_port_ = ntohs(peer.ss_family == AF_INET6  // for the access log
+                                 ? reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port
+                                 : reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
   }
   uv_tcp_nodelay(conn->tcp(), 1);
   conn->startClassifying();
@@ -191,7 +194,7 @@ void ClientConnection::handleParseError() {
 void ClientConnection::onRequestHead(http::RequestHead&& head, const http::BodyInfo& body) {
   phase_ = Phase::Exchange;
   ex_ = Exchange{};
-  ex_.obs.begin(head, ctx_.accessLog() != nullptr);
+  ex_.obs.begin(head, ctx_.accessLog());
   ex_.request_body = body.kind;
   ex_.head_request = head.method == "HEAD";
   ex_.upgrade = body.upgrade;

@@ -221,6 +221,8 @@ class ClientConnection final : public TcpConnection,
   const EntryPointSettings& ep_;
   http::Http1Parser parser_;
   base::IpAddress peer_;
+  std::uint16_t peer_port_ = 0;  // from accept; the access log prints it per request
+  std::string peer_text_;        // peer_ as text, made once by the first access-log line
   Phase phase_ = Phase::Classify;
   int tcp_proxy_protocol_ = 0;        // PROXY protocol version to send once a TCP route connects
   bool tls_terminated_ = false;       // a TLS session decrypts this connection

@@ -42,31 +42,26 @@ void ClientConnection::reportExchange() {
 
 void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns) {
   const observability::ExchangeRecord& r = ex_.obs;
-  const http::RequestHead& req = *r.request;
+  const observability::ExchangeRecord::LoggedRequest& req = *r.request;
   observability::AccessLogEntry e;
-  e.start = std::chrono::system_clock::now() -
-            std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                std::chrono::nanoseconds(elapsed_ns));
+  e.logged = std::chrono::system_clock::now();
+  e.start = e.logged - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           std::chrono::nanoseconds(elapsed_ns));
   e.duration_ns = elapsed_ns;
-  std::string ip = peer_.toString();
-  e.client_ip = ip;
-  sockaddr_storage addr{};
-  int len = sizeof addr;
-  if (uv_tcp_getpeername(tcp(), reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    e.client_port = addr.ss_family == AF_INET6
-                        ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                        : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  // The peer is fixed for the connection: its text and port are not redone per request.
+  if (peer_text_.empty()) {
+    peer_text_ = peer_.toString();
   }
+  e.client_ip = peer_text_;
+  e.client_port = peer_port_;
   // X-Forwarded-For names the client only when this peer may set it (forwardedHeaders).
-  const std::string* xff = req.headers.get("X-Forwarded-For");
-  if (xff != nullptr && (ep_.forwarded.insecure || ep_.forwarded.trusted.contains(peer_))) {
-    e.forwarded_for = *xff;
+  if (req.has_forwarded_for && (ep_.forwarded.insecure || ep_.forwarded.trusted.contains(peer_))) {
+    e.forwarded_for = req.forwarded_for;
   }
   e.method = req.method;
   e.target = req.target;
   e.version_minor = req.version_minor;
-  const std::string* host = req.headers.get("Host");
-  e.host = host != nullptr ? std::string_view(*host) : std::string_view();
+  e.host = req.host;
   e.request_headers = &req.headers;
   e.request_bytes = r.request_bytes;
   e.status = r.status;

@@ -16,3 +16,14 @@ TEST_CASE("strings: case-insensitive compare and split") {
   CHECK_FALSE(parseInt64("4x", v));
   CHECK(editDistance("entrypoints", "entrypoint") == 1);
 }
+
+TEST_CASE("appendJsonString escapes quotes, backslashes and control bytes only") {
+  std::string out = "x";
+  pier::base::appendJsonString(out, std::string_view("a\"b\\c\nd\te\r\x01\x7f\xc3\xa9<", 15));
+  CHECK(out == "x\"a\\\"b\\\\c\\nd\\te\\u000d\\u0001\x7f\xc3\xa9<\"");
+  out.clear();
+  pier::base::appendJsonString(out, "");
+  CHECK(out == "\"\"");
+  pier::base::appendJsonString(out, "plain");
+  CHECK(out == "\"\"\"plain\"");
+}

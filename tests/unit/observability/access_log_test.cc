@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "observability/access_log.h"
+#include "observability/exchange_record.h"
 
 using namespace pier::observability;
 
@@ -91,4 +92,90 @@ TEST_CASE("status ranges and modes parse with named errors") {
   CHECK(parseStatusRange("599-500").error().message.find("599-500") != std::string::npos);
   CHECK(*parseFieldMode("Redact") == FieldMode::Redact);
   CHECK_FALSE(parseFieldMode("hide"));
+}
+
+TEST_CASE("json line, byte for byte") {
+  pier::http::HeaderMap h;
+  h.add("Host", "example.com:8080");
+  AccessLogEntry e = entry(h);
+  e.start += std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::nanoseconds(120'000'000));
+  e.logged = std::chrono::system_clock::time_point(std::chrono::seconds(1700000001));
+  e.client_ip = "::1";
+  AccessLogSettings s;
+  CHECK(AccessLog::formatJson(e, s) ==
+        "{\"ClientAddr\":\"[::1]:5555\",\"ClientHost\":\"::1\",\"ClientPort\":\"5555\","
+        "\"ClientUsername\":\"-\",\"DownstreamContentSize\":42,\"DownstreamStatus\":200,"
+        "\"Duration\":12500000,\"OriginContentSize\":42,\"OriginDuration\":12500000,"
+        "\"OriginStatus\":200,\"Overhead\":0,\"RequestAddr\":\"example.com:8080\","
+        "\"RequestHost\":\"example.com\",\"RequestPort\":\"8080\",\"RequestContentSize\":0,"
+        "\"RequestCount\":7,\"RequestMethod\":\"GET\",\"RequestPath\":\"/a?b=1\","
+        "\"RequestProtocol\":\"HTTP/1.1\",\"RequestScheme\":\"http\",\"RetryAttempts\":0,"
+        "\"RouterName\":\"r@file\",\"ServiceName\":\"s@file\","
+        "\"ServiceURL\":\"http://10.0.0.2:80\",\"ServiceAddr\":\"10.0.0.2:80\","
+        "\"StartLocal\":\"2023-11-14T22:13:20.12Z\",\"StartUTC\":\"2023-11-14T22:13:20.12Z\","
+        "\"entryPointName\":\"web\",\"level\":\"info\",\"msg\":\"\","
+        "\"time\":\"2023-11-14T22:13:21Z\"}\n");
+  // the per-second time cache follows the clock: a later second and a lone StartUTC
+  e.start += std::chrono::seconds(61);
+  s.field_names["startlocal"] = FieldMode::Drop;
+  std::string j = AccessLog::formatJson(e, s);
+  CHECK(j.find("\"StartLocal\"") == std::string::npos);
+  CHECK(j.find("\"StartUTC\":\"2023-11-14T22:14:21.12Z\"") != std::string::npos);
+}
+
+TEST_CASE("field and header names match whatever their case") {
+  AccessLogSettings s;
+  CHECK(s.keepField("ClientPort"));
+  CHECK(s.headerMode("User-Agent") == FieldMode::Drop);
+  CHECK_FALSE(s.anyHeaderKept());
+  s.field_names["clientport"] = FieldMode::Drop;
+  s.header_names["user-agent"] = FieldMode::Redact;
+  CHECK_FALSE(s.keepField("CLIENTPORT"));
+  CHECK(s.keepField("ClientHost"));
+  CHECK(s.headerMode("user-AGENT") == FieldMode::Redact);
+  CHECK(s.headerMode(std::string(200, 'x')) == FieldMode::Drop);  // longer than any name
+  CHECK(s.anyHeaderKept());
+}
+
+TEST_CASE("an exchange keeps only the request headers its log line can print") {
+  pier::http::RequestHead head{.method = "GET", .target = "/x", .version_minor = 1, .headers = {}};
+  head.headers.add("host", "a.example");
+  head.headers.add("User-Agent", "curl/8");
+  head.headers.add("X-Forwarded-For", "1.2.3.4");
+  head.headers.add("Cookie", "c=1");
+  head.headers.add("Referer", "http://r/");
+
+  AccessLogSettings s;
+  s.file_path = "/dev/null";
+  s.header_names["referer"] = FieldMode::Drop;
+  auto dropping = AccessLog::open(s, 1);
+  REQUIRE(dropping);
+  ExchangeRecord r;
+  r.begin(head, &(*dropping)->shard(0));
+  REQUIRE(r.request);
+  CHECK(r.request->method == "GET");
+  CHECK(r.request->target == "/x");
+  CHECK(r.request->headers.empty());  // no header is printed: none is copied
+  CHECK(r.request->host == "a.example");
+  CHECK(r.request->has_forwarded_for);
+  CHECK(r.request->forwarded_for == "1.2.3.4");
+
+  s.header_names["user-agent"] = FieldMode::Redact;  // one header asked for
+  auto one = AccessLog::open(s, 1);
+  REQUIRE(one);
+  r.begin(head, &(*one)->shard(0));
+  REQUIRE(r.request->headers.size() == 1);
+  CHECK(r.request->headers.fields()[0].name == "User-Agent");
+
+  s.headers_default = FieldMode::Keep;  // all but Referer
+  auto all = AccessLog::open(s, 1);
+  REQUIRE(all);
+  r.begin(head, &(*all)->shard(0));
+  CHECK(r.request->headers.size() == 4);
+  CHECK_FALSE(r.request->headers.has("Referer"));
+
+  ExchangeRecord off;
+  off.begin(head, nullptr);
+  CHECK_FALSE(off.request);
 }
