@@ -848,19 +848,23 @@ def gen_pier_tcp(ctx: Ctx, d: str) -> Launch:
 def gen_pier_obs(metrics: bool, access_log: bool) -> Callable[[Ctx, str], Launch]:
     """Pier with an admin entry point `traefik` (in every variant, so that the
     scraper finds the same listeners), plus Prometheus metrics and/or a JSON
-    access log to a file in the start's temp dir."""
+    access log to a file in a subdirectory of the start's temp dir: not beside
+    dynamic.yml, whose directory the file provider watches (every write to a
+    file there would wake Pier's control loop, a cost no deployment has)."""
     def gen(ctx: Ctx, d: str) -> Launch:
         static = ""
+        log_path = f"{d}/logs/access.log"
         if metrics:
             static += "metrics:\n  prometheus:\n    entryPoint: traefik\n"
         if access_log:
-            static += (f'accessLog:\n  filePath: "{d}/access.log"\n'
+            os.makedirs(f"{d}/logs", exist_ok=True)
+            static += (f'accessLog:\n  filePath: "{log_path}"\n'
                        "  format: json\n")
         # the router stays off the admin entry point, whose /metrics is Pier's
         launch = pier_launch(ctx, d, pier_http_yaml(ctx, ("entryPoints:", "  - web")),
                              static, admin=True)
         launch.metrics_path = "/metrics" if metrics else ""
-        launch.access_log = f"{d}/access.log" if access_log else ""
+        launch.access_log = log_path if access_log else ""
         return launch
     return gen
 
