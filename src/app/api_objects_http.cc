@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "app/api_objects.h"
+#include "base/strings.h"
 
 namespace pier::app {
 namespace {
@@ -33,12 +34,6 @@ ordered_json nodeJson(const config::Node& n) {
       break;
   }
   return ordered_json::object();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::vector<std::string> sorted(std::vector<std::string> v) {
@@ -225,8 +220,11 @@ void addMiddlewares(const ApiInputs& in, ApiSection& out,
     }
     j["name"] = name;
     j["provider"] = providerOf(name);
-    j["type"] = lower(m.type);
-    o.entry = {.name = name, .status = status, .provider = providerOf(name), .type = lower(m.type)};
+    j["type"] = base::toLower(m.type);
+    o.entry = {.name = name,
+               .status = status,
+               .provider = providerOf(name),
+               .type = base::toLower(m.type)};
     out.middlewares[name] = std::move(o);
   }
 }

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "app/api_objects.h"
+#include "base/strings.h"
 #include "routing/tcp_matchers.h"
 
 namespace pier::app {
@@ -15,12 +16,6 @@ using Users = std::map<std::string, std::vector<std::string>>;
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // Traefik's effective TCP priority: the configured one, else -1 for the HostSNI(`*`)
@@ -171,11 +166,11 @@ void addTcpMiddlewares(const ApiInputs& in, ApiSection& out, const Users& users)
     }
     j["name"] = name;
     j["provider"] = providerOf(name);
-    j["type"] = lower(m.type);
+    j["type"] = base::toLower(m.type);
     o.entry.name = name;
     o.entry.status = status;
     o.entry.provider = providerOf(name);
-    o.entry.type = lower(m.type);
+    o.entry.type = base::toLower(m.type);
     out.middlewares[name] = std::move(o);
   }
 }

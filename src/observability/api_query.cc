@@ -6,6 +6,8 @@
 #include <functional>
 #include <limits>
 
+#include "base/strings.h"
+
 namespace pier::observability {
 namespace {
 
@@ -41,15 +43,8 @@ std::string formDecoded(std::string_view s) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool containsFolded(std::string_view haystack, const std::string& needle_lower) {
-  return lower(haystack).find(needle_lower) != std::string::npos;
+  return base::toLower(haystack).find(needle_lower) != std::string::npos;
 }
 
 // Go's strconv.Atoi then `> 0`: the message shows the value (0 when it did not parse).
@@ -76,36 +71,14 @@ std::optional<std::string> positiveParam(std::string_view query, std::string_vie
   return std::nullopt;
 }
 
-std::string jsonEscaped(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 // Go's http.Error with a JSON {"message": ...} body: text/plain, newline-terminated.
 ApiAnswer errorAnswer(int status, std::string_view message) {
   ApiAnswer a;
   a.status = status;
   a.json = false;
-  a.body = "{\"message\":\"" + jsonEscaped(message) + "\"}\n";
+  a.body = "{\"message\":";
+  base::appendJsonString(a.body, message);
+  a.body += "}\n";
   return a;
 }
 
@@ -121,10 +94,10 @@ bool keep(const ApiList& list, const ApiListEntry& e, std::string_view query) {
     return true;
   }
   std::string status = queryValue(query, "status").value_or("");
-  if (!status.empty() && lower(status) != lower(e.status)) {
+  if (!status.empty() && base::toLower(status) != base::toLower(e.status)) {
     return false;
   }
-  std::string search = lower(queryValue(query, "search").value_or(""));
+  std::string search = base::toLower(queryValue(query, "search").value_or(""));
   if (!search.empty() && !containsFolded(e.name, search) &&
       !(list.kind == ApiListKind::Routers && containsFolded(e.rule, search))) {
     return false;
