@@ -621,11 +621,14 @@ http://127.0.0.1:{port} {{
                                        "--adapter", "caddyfile"])
 
 
-def pier_static(port: int, dynamic: str, admin_port: int = 0,
+def pier_static(port: int, dynamic: str, workers: int, admin_port: int = 0,
                 extra: str = "") -> str:
     """Traefik v3 static configuration.  No accessLog section unless `extra`
     adds one: access log off.  admin_port adds the `traefik` entry point
-    (where `metrics.prometheus` answers /metrics by default)."""
+    (where `metrics.prometheus` answers /metrics by default).  `workers` is
+    in the file because, as in Traefik, command-line flags are ignored once
+    --configFile is given (until session 4 the bench passed --workers and so
+    ran Pier with one worker per CPU of the machine, on its one pinned core)."""
     admin = (f"""  traefik:
     address: "127.0.0.1:{admin_port}"
 """ if admin_port else "")
@@ -635,6 +638,7 @@ def pier_static(port: int, dynamic: str, admin_port: int = 0,
 {admin}providers:
   file:
     filename: "{dynamic}"
+workers: {workers}
 """ + extra
 
 
@@ -644,9 +648,9 @@ def pier_launch(ctx: Ctx, d: str, dynamic_yaml: str, static_extra: str = "",
         raise FileNotFoundError("pier binary not found")
     port, admin_port = free_port(), free_port() if admin else 0
     dyn = write(f"{d}/dynamic.yml", dynamic_yaml)
-    write(f"{d}/static.yml", pier_static(port, dyn, admin_port, static_extra))
-    return Launch([ctx.pier_bin, f"--configfile={d}/static.yml",
-                   f"--workers={ctx.args.workers}"], port=port,
+    write(f"{d}/static.yml", pier_static(port, dyn, ctx.args.workers, admin_port,
+                                             static_extra))
+    return Launch([ctx.pier_bin, f"--configfile={d}/static.yml"], port=port,
                   admin_port=admin_port)
 
 

@@ -1,102 +1,68 @@
 #include "observability/access_log.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 #include <limits>
 
 #include "base/strings.h"
+#include "observability/access_log_fields.h"
+#include "observability/log_time.h"
 
 namespace pier::observability {
 namespace {
 
-constexpr std::size_t kMaxBufferBytes = 64 * 1024;
+using detail::clientHost;
+using detail::protocolText;
 
-void writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+constexpr std::size_t kMaxBufferBytes = 64 * 1024;
+// The writer's tick, and how much may queue before a worker wakes it early (bounds memory when
+// the workers produce faster than one tick drains).
+constexpr auto kWriteInterval = std::chrono::milliseconds(100);
+constexpr std::size_t kWakeBytes = 1024 * 1024;
+constexpr std::size_t kMaxSpareBuffers = 16;
+
+// Writes every batch, in order, with as few system calls as possible.
+void writeBatches(int fd, const std::vector<std::string>& batches) {
+  constexpr std::size_t kMaxIov = 64;
+  std::size_t next = 0;  // first batch not completely written
+  std::size_t skip = 0;  // bytes of batches[next] already written
+  while (next < batches.size()) {
+    iovec iov[kMaxIov];
+    std::size_t count = 0;
+    for (std::size_t i = next; i < batches.size() && count < kMaxIov; ++i) {
+      std::size_t from = i == next ? skip : 0;
+      iov[count].iov_base = const_cast<char*>(batches[i].data() + from);
+      iov[count].iov_len = batches[i].size() - from;
+      ++count;
+    }
+    ssize_t n = ::writev(fd, iov, static_cast<int>(count));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
-      return;  // nowhere to report it without recursing into logging; the line is lost
+      return;  // nowhere to report it without recursing into logging; the lines are lost
     }
-    data.remove_prefix(static_cast<std::size_t>(n));
+    auto written = static_cast<std::size_t>(n);
+    while (next < batches.size() && written >= batches[next].size() - skip) {
+      written -= batches[next].size() - skip;
+      skip = 0;
+      ++next;
+    }
+    skip += written;
   }
-}
-
-// The date-and-time part of a timestamp changes once a second while lines are written
-// thousands of times a second: each thread keeps the last second it formatted (gmtime and
-// strftime cost more than the rest of a line).
-struct SecondText {
-  std::int64_t secs = std::numeric_limits<std::int64_t>::min();
-  char text[64] = {};
-  std::size_t len = 0;
-};
-
-std::string_view utcText(std::int64_t secs, const char* format, SecondText& cache) {
-  if (secs != cache.secs) {
-    auto t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    cache.len = std::strftime(cache.text, sizeof cache.text, format, &tm);
-    cache.secs = secs;
-  }
-  return {cache.text, cache.len};
-}
-
-// Whole seconds and nanoseconds since the epoch (floored, so the fraction is never negative).
-std::pair<std::int64_t, std::int64_t> splitNs(std::chrono::system_clock::time_point t) {
-  std::int64_t ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-  std::int64_t secs = ns / 1000000000;
-  std::int64_t frac = ns % 1000000000;
-  if (frac < 0) {
-    frac += 1000000000;
-    --secs;
-  }
-  return {secs, frac};
 }
 
 // 28/Nov/2026:14:00:00 +0000 (Traefik formats StartUTC, hence +0000).
 void appendClfTime(std::string& out, std::chrono::system_clock::time_point t) {
   thread_local SecondText cache;
-  out += utcText(splitNs(t).first, "%d/%b/%Y:%H:%M:%S +0000", cache);
-}
-
-// RFC 3339 with nanoseconds, as Go marshals a UTC time.Time (trailing zeros trimmed).
-std::string_view rfc3339(char (&buf)[64], std::chrono::system_clock::time_point t) {
-  thread_local SecondText cache;
-  auto [secs, ns] = splitNs(t);
-  std::string_view date = utcText(secs, "%Y-%m-%dT%H:%M:%S", cache);
-  std::size_t n = date.copy(buf, sizeof buf - 11);
-  if (ns != 0) {
-    buf[n] = '.';
-    for (std::size_t i = 9; i >= 1; --i) {
-      buf[n + i] = static_cast<char>('0' + ns % 10);
-      ns /= 10;
-    }
-    n += 10;
-    while (buf[n - 1] == '0') {
-      --n;
-    }
-  }
-  buf[n++] = 'Z';
-  return {buf, n};
-}
-
-// True when a string goes into JSON as it is (no byte needs escaping).
-bool plainJson(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
-      return false;
-    }
-  }
-  return true;
+  out += clfTime(t, cache);
 }
 
 void appendInt(std::string& out, std::int64_t v) {
@@ -129,34 +95,6 @@ void appendQuoted(std::string& out, std::string_view v) {
   out += '"';
 }
 
-std::string_view protocolText(int minor) {
-  return minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
-}
-
-// host:port split as Go's net.SplitHostPort, empty on failure.
-void splitHostPort(std::string_view addr, std::string_view& host, std::string_view& port) {
-  host = addr;
-  port = {};
-  std::size_t colon = addr.rfind(':');
-  if (colon == std::string_view::npos) {
-    host = {};
-    return;
-  }
-  if (addr.find(']') != std::string_view::npos && addr.find(']') > colon) {
-    host = {};
-    return;
-  }
-  host = addr.substr(0, colon);
-  if (!host.empty() && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  port = addr.substr(colon + 1);
-}
-
-std::string_view clientHost(const AccessLogEntry& e) {
-  return e.forwarded_for.empty() ? e.client_ip : e.forwarded_for;
-}
-
 // Looks `name` up lower-cased without allocating (names longer than any configured one
 // cannot match).
 FieldMode lookupLower(const std::map<std::string, FieldMode, std::less<>>& names,
@@ -178,6 +116,51 @@ FieldMode lookupLower(const std::map<std::string, FieldMode, std::less<>>& names
 }
 
 }  // namespace
+
+std::string_view logFieldName(LogField field) {
+  static constexpr std::string_view kNames[] = {"ClientAddr",
+                                                "ClientHost",
+                                                "ClientPort",
+                                                "ClientUsername",
+                                                "DownstreamContentSize",
+                                                "DownstreamStatus",
+                                                "Duration",
+                                                "OriginContentSize",
+                                                "OriginDuration",
+                                                "OriginStatus",
+                                                "Overhead",
+                                                "RequestAddr",
+                                                "RequestHost",
+                                                "RequestPort",
+                                                "RequestContentSize",
+                                                "RequestCount",
+                                                "RequestMethod",
+                                                "RequestPath",
+                                                "RequestProtocol",
+                                                "RequestScheme",
+                                                "RetryAttempts",
+                                                "RouterName",
+                                                "ServiceName",
+                                                "ServiceURL",
+                                                "ServiceAddr",
+                                                "StartLocal",
+                                                "StartUTC",
+                                                "TLSCipher",
+                                                "TLSClientSubject",
+                                                "TLSVersion",
+                                                "entryPointName"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(LogField::Count));
+  return kNames[static_cast<std::size_t>(field)];
+}
+
+KeptFields::KeptFields(const AccessLogSettings& settings) {
+  static_assert(static_cast<unsigned>(LogField::Count) <= 64);
+  for (unsigned i = 0; i < static_cast<unsigned>(LogField::Count); ++i) {
+    if (settings.keepField(logFieldName(static_cast<LogField>(i)))) {
+      bits_ |= std::uint64_t{1} << i;
+    }
+  }
+}
 
 bool AccessLogSettings::keepField(std::string_view name) const {
   return lookupLower(field_names, name, fields_default) == FieldMode::Keep;
@@ -251,23 +234,24 @@ bool AccessLog::keep(const AccessLogEntry& e, const AccessLogSettings& s) {
 
 std::string AccessLog::formatCommon(const AccessLogEntry& e, const AccessLogSettings& s) {
   std::string out;
-  appendCommon(out, e, s);
+  appendCommon(out, e, s, KeptFields(s));
   return out;
 }
 
 std::string AccessLog::formatJson(const AccessLogEntry& e, const AccessLogSettings& s) {
   std::string out;
-  appendJson(out, e, s);
+  appendJson(out, e, s, KeptFields(s));
   return out;
 }
 
-void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e,
-                             const AccessLogSettings& s) {
-  auto field = [&](std::string_view name, std::string_view value) {
-    appendOrDash(out, s.keepField(name) ? value : std::string_view());
+void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
+                             const KeptFields& kept) {
+  using F = LogField;
+  auto field = [&](F f, std::string_view value) {
+    appendOrDash(out, kept[f] ? value : std::string_view());
   };
-  auto number = [&](std::string_view name, std::int64_t value) {
-    if (s.keepField(name)) {
+  auto number = [&](F f, std::int64_t value) {
+    if (kept[f]) {
       appendInt(out, value);
     } else {
       out += '-';
@@ -282,25 +266,25 @@ void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e,
       appendQuoted(out, m == FieldMode::Redact ? std::string_view("REDACTED") : *v);
     }
   };
-  field("ClientHost", clientHost(e));
+  field(F::ClientHost, clientHost(e));
   out += " - ";
-  field("ClientUsername", "-");
+  field(F::ClientUsername, "-");
   out += " [";
-  if (s.keepField("StartUTC")) {
+  if (kept[F::StartUTC]) {
     appendClfTime(out, e.start);
   } else {
     out += '-';
   }
   out += "] \"";
-  field("RequestMethod", e.method);
+  field(F::RequestMethod, e.method);
   out += ' ';
-  field("RequestPath", e.target);
+  field(F::RequestPath, e.target);
   out += ' ';
-  field("RequestProtocol", protocolText(e.version_minor));
+  field(F::RequestProtocol, protocolText(e.version_minor));
   out += "\" ";
-  number("DownstreamStatus", e.status);
+  number(F::DownstreamStatus, e.status);
   out += ' ';
-  number("DownstreamContentSize", static_cast<std::int64_t>(e.response_bytes));
+  number(F::DownstreamContentSize, static_cast<std::int64_t>(e.response_bytes));
   out += ' ';
   header("Referer");
   out += ' ';
@@ -310,139 +294,14 @@ void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e,
     return;
   }
   out += ' ';
-  number("RequestCount", static_cast<std::int64_t>(e.request_count));
+  number(F::RequestCount, static_cast<std::int64_t>(e.request_count));
   out += ' ';
-  appendQuoted(out, s.keepField("RouterName") ? e.router : std::string_view());
+  appendQuoted(out, kept[F::RouterName] ? e.router : std::string_view());
   out += ' ';
-  appendQuoted(out, s.keepField("ServiceURL") ? e.service_url : std::string_view());
+  appendQuoted(out, kept[F::ServiceURL] ? e.service_url : std::string_view());
   out += ' ';
-  appendInt(out, s.keepField("Duration") ? e.duration_ns / 1000000 : 0);
+  appendInt(out, kept[F::Duration] ? e.duration_ns / 1000000 : 0);
   out += "ms\n";
-}
-
-void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s) {
-  out += '{';
-  bool first = true;
-  // Field names are plain ASCII: written as they are, no escaping pass.
-  auto key = [&](std::string_view k) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
-    out += '"';
-    out += k;
-    out += "\":";
-  };
-  auto str = [&](std::string_view k, std::string_view v) {
-    if (s.keepField(k)) {
-      key(k);
-      base::appendJsonString(out, v);
-    }
-  };
-  auto num = [&](std::string_view k, std::int64_t v) {
-    if (s.keepField(k)) {
-      key(k);
-      appendInt(out, v);
-    }
-  };
-  std::string_view req_host, req_port;
-  splitHostPort(e.host, req_host, req_port);
-  if (s.keepField("ClientAddr")) {
-    key("ClientAddr");
-    // "[v6]:port" or "v4:port"; an address has nothing to escape
-    bool v6 = e.client_ip.find(':') != std::string_view::npos;
-    out += v6 ? "\"[" : "\"";
-    out += e.client_ip;
-    out += v6 ? "]:" : ":";
-    appendInt(out, e.client_port);
-    out += '"';
-  }
-  str("ClientHost", clientHost(e));
-  if (s.keepField("ClientPort")) {
-    key("ClientPort");
-    out += '"';
-    appendInt(out, e.client_port);
-    out += '"';
-  }
-  str("ClientUsername", "-");
-  num("DownstreamContentSize", static_cast<std::int64_t>(e.response_bytes));
-  num("DownstreamStatus", e.status);
-  num("Duration", e.duration_ns);
-  if (e.forwarded) {
-    num("OriginContentSize", static_cast<std::int64_t>(e.response_bytes));
-    num("OriginDuration", e.duration_ns);
-    num("OriginStatus", e.status);
-  }
-  num("Overhead", e.forwarded ? 0 : e.duration_ns);
-  if (!e.host.empty()) {
-    str("RequestAddr", e.host);
-    str("RequestHost", req_host.empty() ? e.host : req_host);
-    str("RequestPort", req_port.empty() ? "-" : req_port);
-  }
-  num("RequestContentSize", static_cast<std::int64_t>(e.request_bytes));
-  num("RequestCount", static_cast<std::int64_t>(e.request_count));
-  str("RequestMethod", e.method);
-  str("RequestPath", e.target);
-  str("RequestProtocol", protocolText(e.version_minor));
-  str("RequestScheme", e.tls ? "https" : "http");
-  num("RetryAttempts", e.retries);
-  if (!e.router.empty()) {
-    str("RouterName", e.router);
-  }
-  if (!e.service.empty()) {
-    str("ServiceName", e.service);
-  }
-  if (!e.service_url.empty()) {
-    str("ServiceURL", e.service_url);
-    str("ServiceAddr", e.service_addr);
-  }
-  if (s.keepField("StartLocal") || s.keepField("StartUTC")) {
-    char buf[64];
-    std::string_view start = rfc3339(buf, e.start);
-    str("StartLocal", start);
-    str("StartUTC", start);
-  }
-  if (e.tls) {
-    str("TLSCipher", e.tls_cipher);
-    if (!e.tls_client_subject.empty()) {
-      str("TLSClientSubject", e.tls_client_subject);
-    }
-    str("TLSVersion", e.tls_version);
-  }
-  if (!e.entry_point.empty()) {
-    str("entryPointName", e.entry_point);
-  }
-  if (e.request_headers != nullptr &&
-      (s.headers_default != FieldMode::Drop || !s.header_names.empty())) {
-    for (const auto& f : e.request_headers->fields()) {
-      FieldMode m = s.headerMode(f.name);
-      if (m == FieldMode::Drop) {
-        continue;
-      }
-      if (plainJson(f.name)) {  // header names are tokens: the usual case
-        out += first ? "\"request_" : ",\"request_";
-        first = false;
-        out += f.name;
-        out += "\":";
-      } else {
-        out += first ? "" : ",";
-        first = false;
-        base::appendJsonString(out, "request_" + f.name);
-        out += ':';
-      }
-      base::appendJsonString(out, m == FieldMode::Redact ? std::string_view("REDACTED") : f.value);
-    }
-  }
-  key("level");
-  out += "\"info\"";
-  key("msg");
-  out += "\"\"";
-  key("time");
-  char buf[64];
-  base::appendJsonString(out, rfc3339(buf, e.logged != std::chrono::system_clock::time_point{}
-                                               ? e.logged
-                                               : std::chrono::system_clock::now()));
-  out += "}\n";
 }
 
 void AccessLogShard::add(const AccessLogEntry& entry) {
@@ -454,9 +313,9 @@ void AccessLogShard::add(const AccessLogEntry& entry) {
     buffer_.reserve(kMaxBufferBytes + 4096);  // one allocation per batch, not a doubling series
   }
   if (s.json) {
-    AccessLog::appendJson(buffer_, entry, s);
+    AccessLog::appendJson(buffer_, entry, s, log_.keptFields());
   } else {
-    AccessLog::appendCommon(buffer_, entry, s);
+    AccessLog::appendCommon(buffer_, entry, s, log_.keptFields());
   }
   ++lines_;
   if ((s.buffering_size > 0 && lines_ >= s.buffering_size) || buffer_.size() >= kMaxBufferBytes) {
@@ -472,8 +331,7 @@ void AccessLogShard::flush() {
   if (buffer_.empty()) {
     return;
   }
-  log_.submit(std::move(buffer_));
-  buffer_ = std::string();
+  log_.submit(buffer_);
   lines_ = 0;
 }
 
@@ -496,7 +354,7 @@ Result<std::unique_ptr<AccessLog>> AccessLog::open(AccessLogSettings settings,
 }
 
 AccessLog::AccessLog(AccessLogSettings settings, int fd)
-    : settings_(std::move(settings)), fd_(fd) {}
+    : settings_(std::move(settings)), kept_(settings_), fd_(fd) {}
 
 AccessLog::~AccessLog() {
   stop();
@@ -505,12 +363,23 @@ AccessLog::~AccessLog() {
   }
 }
 
-void AccessLog::submit(std::string&& batch) {
+void AccessLog::submit(std::string& batch) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
+    queued_bytes_ += batch.size();
     queue_.push_back(std::move(batch));
+    batch = std::string();
+    if (!spare_.empty()) {
+      batch.swap(spare_.back());
+      spare_.pop_back();
+    }
+    wake = writer_idle_ || queued_bytes_ >= kWakeBytes;
+    writer_idle_ = false;
   }
-  cv_.notify_one();
+  if (wake) {
+    cv_.notify_one();
+  }
 }
 
 void AccessLog::reopen() {
@@ -557,15 +426,32 @@ void AccessLog::run() {
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || reopen_ || !queue_.empty(); });
+      if (queue_.empty() && !stopping_ && !reopen_) {
+        // Nothing to write: sleep until a worker hands a batch over (an idle proxy never
+        // wakes this thread), then collect for one tick.
+        writer_idle_ = true;
+        cv_.wait(lock, [&] { return stopping_ || reopen_ || !queue_.empty(); });
+        writer_idle_ = false;
+      }
+      cv_.wait_for(lock, kWriteInterval,
+                   [&] { return stopping_ || reopen_ || queued_bytes_ >= kWakeBytes; });
       batch.swap(queue_);
+      queued_bytes_ = 0;
       reopen = reopen_;
       reopen_ = false;
       stopping = stopping_;
     }
     // Lines handed over before the signal belong to the old file (it was renamed away).
-    for (const std::string& b : batch) {
-      writeAll(fd_, b);
+    writeBatches(fd_, batch);
+    {
+      std::lock_guard lock(mu_);
+      for (std::string& b : batch) {
+        if (spare_.size() >= kMaxSpareBuffers) {
+          break;
+        }
+        b.clear();
+        spare_.push_back(std::move(b));
+      }
     }
     batch.clear();
     if (reopen) {

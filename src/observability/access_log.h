@@ -9,9 +9,13 @@
 // file descriptor keeps line order per worker and makes the SIGUSR1 reopen trivial.
 // A batch leaves the worker when it reaches bufferingSize lines (or 64 KiB), and at the latest
 // on the worker's 100 ms sweep; nothing is dropped: stop() writes everything queued.
+// The writer wakes on a 100 ms tick (or early once 1 MiB is queued), not on every batch: a
+// wake per batch cost more CPU than the file writes themselves (futex, two context switches on
+// a shared core), and buffers go back to the workers empty so that a batch costs no malloc.
 // Thread: AccessLogShard on its worker; reopen()/stop() from the control thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -54,6 +58,57 @@ struct AccessLogSettings {
   // False when every request header is dropped (the default): the proxy then keeps only the
   // headers the line is built from (Host, X-Forwarded-For) for the exchange.
   bool anyHeaderKept() const;
+};
+
+// Every field a line can carry, in JSON output order ("level", "msg" and "time" are always
+// written, request_<header> fields follow their own modes).
+enum class LogField : std::uint8_t {
+  ClientAddr,
+  ClientHost,
+  ClientPort,
+  ClientUsername,
+  DownstreamContentSize,
+  DownstreamStatus,
+  Duration,
+  OriginContentSize,
+  OriginDuration,
+  OriginStatus,
+  Overhead,
+  RequestAddr,
+  RequestHost,
+  RequestPort,
+  RequestContentSize,
+  RequestCount,
+  RequestMethod,
+  RequestPath,
+  RequestProtocol,
+  RequestScheme,
+  RetryAttempts,
+  RouterName,
+  ServiceName,
+  ServiceURL,
+  ServiceAddr,
+  StartLocal,
+  StartUTC,
+  TLSCipher,
+  TLSClientSubject,
+  TLSVersion,
+  EntryPointName,
+  Count
+};
+std::string_view logFieldName(LogField field);
+
+// Which fields a line keeps, decided once from fields.defaultMode and fields.names (a line
+// then tests a bit per field instead of looking names up).
+class KeptFields {
+ public:
+  explicit KeptFields(const AccessLogSettings& settings);
+  bool operator[](LogField field) const {
+    return (bits_ >> static_cast<unsigned>(field) & 1U) != 0;
+  }
+
+ private:
+  std::uint64_t bits_ = 0;
 };
 
 // Parses "404" or "500-599" (Traefik's filters.statusCodes). Error names the bad entry.
@@ -117,6 +172,7 @@ class AccessLog {
   ~AccessLog();
 
   const AccessLogSettings& settings() const { return settings_; }
+  const KeptFields& keptFields() const { return kept_; }
   AccessLogShard& shard(std::size_t worker) { return *shards_[worker]; }
   // Process-wide request counter (Traefik's RequestCount).
   std::uint64_t nextRequestCount() {
@@ -128,15 +184,18 @@ class AccessLog {
   // Writes everything handed over so far and ends the writer thread. Idempotent.
   void stop();
 
-  // Writer input; workers only, through their shard.
-  void submit(std::string&& batch);
+  // Writer input; workers only, through their shard. Takes `batch` and leaves an empty buffer
+  // (with capacity, when the writer has one to give back) in its place.
+  void submit(std::string& batch);
 
   // Formatting, exposed for unit tests.
   static std::string formatCommon(const AccessLogEntry& e, const AccessLogSettings& s);
   static std::string formatJson(const AccessLogEntry& e, const AccessLogSettings& s);
   // The same lines appended to `out` (the shard's buffer), without temporaries.
-  static void appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s);
-  static void appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s);
+  static void appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
+                           const KeptFields& kept);
+  static void appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
+                         const KeptFields& kept);
   static bool keep(const AccessLogEntry& e, const AccessLogSettings& s);
 
  private:
@@ -145,12 +204,16 @@ class AccessLog {
   bool openFile();
 
   AccessLogSettings settings_;
+  KeptFields kept_;
   int fd_;
   std::vector<std::unique_ptr<AccessLogShard>> shards_;
   std::atomic<std::uint64_t> request_count_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writer_idle_ = false;        // the writer sleeps until a batch arrives, not on its tick
+  std::vector<std::string> spare_;  // written buffers, cleared, for the workers to reuse
   bool stopping_ = false;
   bool reopen_ = false;
   std::thread writer_;

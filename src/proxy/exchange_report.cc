@@ -72,13 +72,11 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::i
   if (r.service != nullptr) {
     e.service = r.service->name;
   }
-  std::string addr_text;
   if (ex_.service != nullptr && ex_.server >= 0) {
     const runtime::ServerSpec& server = ex_.service->servers[static_cast<std::size_t>(ex_.server)];
     e.forwarded = true;
     e.service_url = server.url;
-    addr_text = server.authority;
-    e.service_addr = addr_text;
+    e.service_addr = server.authority;  // the service is pinned until the exchange ends
   }
   e.entry_point = ep_.name;
   e.retries = r.retries;

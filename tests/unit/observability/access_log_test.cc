@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "base/strings.h"
 #include "observability/access_log.h"
 #include "observability/exchange_record.h"
 
@@ -178,4 +179,48 @@ TEST_CASE("an exchange keeps only the request headers its log line can print") {
   ExchangeRecord off;
   off.begin(head, nullptr);
   CHECK_FALSE(off.request);
+}
+
+TEST_CASE("json values escape as base::appendJsonString does, wherever the byte sits") {
+  // The line writer scans eight bytes at a time: put each byte that needs an escape (and some
+  // that do not) at every offset of a word, at the end, and in runs.
+  pier::http::HeaderMap h;
+  AccessLogSettings s;
+  const std::string specials = std::string("\"\\\n\t\x01\x1f", 6) + "\x7f\x80<&/ ";
+  std::vector<std::string> paths = {"", "/", "/plain-path-longer-than-sixteen-bytes"};
+  for (char c : specials) {
+    for (std::size_t at = 0; at < 18; ++at) {
+      std::string p(20, 'a');
+      p[at] = c;
+      paths.push_back(p);
+      paths.push_back(p.substr(0, at + 1));
+    }
+    paths.push_back(std::string(9, c));
+  }
+  for (const std::string& path : paths) {
+    AccessLogEntry e = entry(h);
+    e.target = path;
+    std::string expected = "\"RequestPath\":";
+    pier::base::appendJsonString(expected, path);
+    INFO("path: ", path);
+    CHECK(AccessLog::formatJson(e, s).find(expected + ",") != std::string::npos);
+  }
+}
+
+TEST_CASE("kept fields follow defaultMode and names, in any case") {
+  AccessLogSettings s;
+  s.fields_default = FieldMode::Drop;
+  s.field_names["requestpath"] = FieldMode::Keep;
+  KeptFields kept(s);
+  CHECK(kept[LogField::RequestPath]);
+  CHECK_FALSE(kept[LogField::ClientHost]);
+  pier::http::HeaderMap h;
+  AccessLogEntry e = entry(h);
+  e.logged = std::chrono::system_clock::time_point(std::chrono::seconds(1700000001));
+  CHECK(AccessLog::formatJson(e, s) ==
+        "{\"RequestPath\":\"/a?b=1\",\"level\":\"info\",\"msg\":\"\","
+        "\"time\":\"2023-11-14T22:13:21Z\"}\n");
+  s.field_names.clear();
+  CHECK(AccessLog::formatJson(e, s) ==
+        "{\"level\":\"info\",\"msg\":\"\",\"time\":\"2023-11-14T22:13:21Z\"}\n");
 }
