@@ -21,9 +21,9 @@ ALLOWED = {
     "observability": {"base", "core", "http", "routing", "runtime"},
     "proxy": {"base", "core", "http", "net", "routing", "runtime", "tls", "middleware", "observability"},
     "providers": {"base", "config", "routing", "http", "tls"},
-    # Active health checks: probes over providers' CurlMulti on the control loop; writes the
-    # runtime's ServerHealth flags.
-    "health": {"base", "runtime", "providers"},
+    # Active health checks: probes over providers' CurlMulti on a thread of their own
+    # (core::Worker); writes the runtime's ServerHealth flags.
+    "health": {"base", "core", "runtime", "providers"},
     "control": {"base", "config", "routing", "runtime", "http", "tls", "middleware",
                 "observability"},
     "app": None,  # may include anything

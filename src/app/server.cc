@@ -16,7 +16,7 @@
 #include "base/strings.h"
 #include "control/throttle.h"
 #include "core/worker.h"
-#include "health/health_checker.h"
+#include "health/health_thread.h"
 #include "observability/access_log.h"
 #include "observability/api_documents.h"
 #include "observability/health.h"
@@ -117,7 +117,11 @@ struct Runtime {
   std::unique_ptr<observability::MetricsRegistry> metrics;
   std::unique_ptr<observability::AccessLog> access_log;
   std::unique_ptr<observability::ApiDocuments> api;
-  std::unique_ptr<health::HealthChecker> health_checker;  // active health checks (spec D.3)
+  // Active health checks (spec D.3) on their own thread; they reach the control loop through
+  // control_mailbox, one pending API re-render at a time.
+  std::unique_ptr<health::HealthThread> health_checker;
+  std::unique_ptr<core::Mailbox> control_mailbox;
+  std::atomic<bool> api_rerender_pending{false};
   uv_signal_t sig_usr1{};
   Millis accept_grace{0};
   std::vector<Millis> grace;  // per entry point (graceTimeOut)
@@ -133,7 +137,7 @@ void publishToWorkers(Runtime& rt, runtime::SnapshotConstSharedPtr snapshot) {
     rt.workers[i]->post([ctx, snapshot] { ctx->install(snapshot); });
   }
   if (rt.health_checker) {
-    rt.health_checker->update(*snapshot);  // probe the new generation's servers
+    rt.health_checker->update(snapshot);  // probe the new generation's servers
   }
 }
 
@@ -164,7 +168,10 @@ void stopWorkersAndLoop(Runtime& rt) {
   if (rt.docker_throttle) {
     rt.docker_throttle->close();
   }
-  rt.health_checker.reset();  // cancels probes, closes its timer and sockets
+  rt.health_checker.reset();  // cancels probes, closes its handles, joins its thread
+  if (rt.control_mailbox) {
+    rt.control_mailbox->close();  // nothing posts to it any more
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_term), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_int), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&rt.sig_hup), nullptr);
@@ -477,10 +484,18 @@ int runServer(const config::StaticConfig& config) {
   log::info("started " + std::to_string(workers) + " workers");
   rt.health->setListenersBound();
 
-  rt.health_checker = health::HealthChecker::create(&rt.loop, [&rt] {
-    if (rt.control) {
-      rt.control->republishApi();  // serverStatus UP/DOWN
+  rt.control_mailbox = std::make_unique<core::Mailbox>(&rt.loop);
+  // Runs on the health thread; `rt` outlives it (stopWorkersAndLoop joins it).
+  rt.health_checker = health::HealthThread::start([&rt] {
+    if (rt.api_rerender_pending.exchange(true)) {
+      return;  // a re-render is already queued: it will read the latest flags
     }
+    rt.control_mailbox->post([&rt] {
+      rt.api_rerender_pending.store(false);
+      if (rt.control) {
+        rt.control->republishApi();  // serverStatus UP/DOWN
+      }
+    });
   });
   rt.control = std::make_unique<ControlPlane>(
       config, names, [&rt](runtime::SnapshotConstSharedPtr s) { publishToWorkers(rt, s); });

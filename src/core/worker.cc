@@ -7,7 +7,8 @@
 
 namespace pier::core {
 
-Worker::Worker(std::size_t index) : index_(index) {
+Worker::Worker(std::size_t index, std::string name)
+    : index_(index), name_(name.empty() ? "worker " + std::to_string(index) : std::move(name)) {
   if (uv_loop_init(&loop_) != 0) {
     std::abort();
   }
@@ -48,7 +49,7 @@ void Worker::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   // R9: every handle must be closed by now; a busy loop here is a leak worth shouting about.
   if (uv_loop_close(&loop_) != 0) {
-    log::error("worker " + std::to_string(index_) + ": loop closed with handles still open");
+    log::error(name_ + ": loop closed with handles still open");
   }
 }
 

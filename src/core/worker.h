@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "core/mailbox.h"
@@ -14,7 +15,8 @@ namespace pier::core {
 
 class Worker {
  public:
-  explicit Worker(std::size_t index);
+  // `name` is for logs (default "worker <index>").
+  explicit Worker(std::size_t index, std::string name = {});
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -34,6 +36,7 @@ class Worker {
   void run();
 
   std::size_t index_;
+  std::string name_;
   uv_loop_t loop_{};
   std::unique_ptr<Mailbox> mailbox_;  // declared after loop_: destroyed before it
   std::thread thread_;

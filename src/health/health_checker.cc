@@ -1,6 +1,7 @@
 #include "health/health_checker.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "base/log.h"
 #include "health/probe.h"
@@ -34,6 +35,7 @@ HealthChecker::~HealthChecker() {
 
 void HealthChecker::update(const runtime::Snapshot& snapshot) {
   std::map<Key, Target> next;
+  std::vector<std::pair<Key, Target*>> fresh;  // new targets, maybe replacing a dropped one
   Clock::time_point now = Clock::now();
   for (const runtime::ServiceSpec& svc : snapshot.services) {
     if (svc.health == nullptr || svc.health->check == nullptr) {
@@ -53,7 +55,28 @@ void HealthChecker::update(const runtime::Snapshot& snapshot) {
       t.health = svc.health;
       t.index = i;
       t.due = now + probeInterval(*svc.health->check, svc.serverUp(i));
-      next.emplace(key, std::move(t));
+      auto [it, inserted] = next.emplace(key, std::move(t));
+      if (inserted) {
+        fresh.emplace_back(key, &it->second);
+      }
+    }
+  }
+  // What is left in targets_ is dropped. A dropped server that lives on under new flags with
+  // the same check hands over its latest state (the builder's copy may predate a probe).
+  bool changed = false;
+  if (!fresh.empty() && !targets_.empty()) {
+    std::map<std::pair<std::string, std::string>, const Target*> dropped;
+    for (const auto& [key, gone] : targets_) {
+      dropped.emplace(std::make_pair(gone.service, gone.server.url), &gone);
+    }
+    for (auto& [key, t] : fresh) {
+      auto d = dropped.find(std::make_pair(t->service, t->server.url));
+      if (d == dropped.end() || !(*d->second->health->check == *t->health->check)) {
+        continue;
+      }
+      bool up = d->second->health->up[d->second->index].load(std::memory_order_relaxed);
+      changed |= t->health->up[t->index].exchange(up, std::memory_order_relaxed) != up;
+      t->due = now + probeInterval(*t->health->check, up);
     }
   }
   for (auto& [key, gone] : targets_) {
@@ -63,6 +86,9 @@ void HealthChecker::update(const runtime::Snapshot& snapshot) {
   }
   targets_ = std::move(next);
   arm();
+  if (changed && on_transition_) {
+    on_transition_();  // the API rendered this generation with the builder's older copy
+  }
 }
 
 void HealthChecker::arm() {

@@ -5,11 +5,12 @@
 // `on_transition` (the API re-renders its serverStatus); traefik_service_server_up reads the
 // flags directly (observability/metrics_registry.cc).
 //
-// Thread: the control loop. Probes go through our own CurlMulti on that loop, so nothing here
-// touches the data path and libcurl stays on one thread (architecture T7). The workers only see
-// the flags (relaxed atomics).
-// Lifetime: owned by the server; destroying it cancels every probe without calling back and
-// closes its timer once.
+// Thread: the loop it was created on, which in the server is the health thread's own loop
+// (health/health_thread.h), not the control loop. Probes go through our own CurlMulti on that
+// loop, so nothing here touches the data path and each curl handle stays on one thread. The
+// workers only see the flags (relaxed atomics); this checker is their only writer.
+// Lifetime: owned by a HealthThread (or a test); destroying it cancels every probe without
+// calling back and closes its timer once.
 #pragma once
 
 #include <uv.h>
@@ -39,7 +40,10 @@ class HealthChecker {
 
   // The services of the generation just published. Servers whose flags object is carried over
   // keep their schedule; new ones are first probed one interval from now (as Traefik); servers
-  // no longer listed stop being probed (their probe in flight is cancelled).
+  // no longer listed stop being probed (their probe in flight is cancelled). A server whose
+  // flags object was replaced while its service, URL and check stayed (servers were added or
+  // removed) takes over its latest state: the builder copied it on another thread, and a probe
+  // may have flipped it since.
   void update(const runtime::Snapshot& snapshot);
 
   std::size_t targetsForTest() const { return targets_.size(); }

@@ -35,7 +35,7 @@ class AccessLogShard;
 namespace pier::proxy {
 
 class WorkerContext;
-class MirrorBatch;  // proxy/mirror_sender.h
+class MirrorBatch;  // proxy/mirror_batch.h
 
 class ClientConnection final : public TcpConnection,
                                private http::ParserSink,

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "proxy/client_connection.h"
-#include "proxy/mirror_sender.h"
+#include "proxy/mirror_batch.h"
 #include "proxy/service_resolver.h"
 #include "proxy/worker_context.h"
 

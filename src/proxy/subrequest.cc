@@ -1,15 +1,39 @@
 #include "proxy/subrequest.h"
 
+#include "base/log.h"
 #include "http/serializer.h"
 #include "proxy/worker_context.h"
 #include "tls/client_tls.h"
 
 namespace pier::proxy {
+namespace {
+
+thread_local std::size_t t_detached = 0;  // per worker thread: each worker owns its requests
+
+}  // namespace
+
+SubRequest::SubRequest(middleware::HttpDone done, std::size_t max_body, bool detached)
+    : done_(std::move(done)), max_body_(max_body), detached_(detached) {
+  if (detached_) {
+    ++t_detached;
+  }
+}
+
+SubRequest::~SubRequest() {
+  if (detached_) {
+    --t_detached;
+  }
+}
+
+std::size_t SubRequest::detachedInFlight() {
+  return t_detached;
+}
 
 SubRequest* SubRequest::start(WorkerContext& ctx, middleware::OutgoingRequest&& request,
                               middleware::HttpDone done) {
-  auto* self = new SubRequest(std::move(done), request.max_response_body);
+  auto* self = new SubRequest(std::move(done), request.max_response_body, false);
   self->timeout_ = request.timeout;
+  self->head_request_ = request.method == "HEAD";
   http::HeaderMap& h = request.headers;
   if (!h.has("Host")) {
     h.set("Host", request.authority.empty() ? request.host : request.authority);
@@ -21,22 +45,50 @@ SubRequest* SubRequest::start(WorkerContext& ctx, middleware::OutgoingRequest&& 
   }
   http::appendRequestHead(self->request_bytes_, request.method, request.target, h);
   self->request_bytes_ += request.body;
-  const tls::ClientContext* tls = request.https ? request.tls.get() : nullptr;
   // A key of its own: these connections are never pooled (closed after one exchange).
   std::string key = "subrequest:" + request.host + ':' + std::to_string(request.port);
+  return self->open(ctx, request, std::move(key)) ? self : nullptr;
+}
+
+bool SubRequest::startDetached(WorkerContext& ctx, middleware::OutgoingRequest&& request,
+                               Detached options) {
+  if (t_detached >= kMaxDetached) {
+    return false;
+  }
+  auto* self = new SubRequest({}, 0, true);
+  self->timeout_ = options.header_timeout;
+  self->head_request_ = request.method == "HEAD";
+  self->what_ = std::move(options.what);
+  http::appendRequestHead(self->request_bytes_, request.method, request.target, request.headers);
+  self->request_bytes_ += request.body;
+  return self->open(ctx, request, std::move(options.pool_key));
+}
+
+bool SubRequest::open(WorkerContext& ctx, const middleware::OutgoingRequest& request,
+                      std::string key) {
+  if (detached_) {
+    if (UpstreamConnection* idle = ctx.takeIdle(key); idle != nullptr) {
+      starting_ = false;
+      upstream_ = idle;
+      idle->attach(*this);
+      onUpstreamConnected();  // may end (and delete) this request
+      return true;
+    }
+  }
+  if (request.https) {
+    tls_ = request.tls;
+  }
+  const tls::ClientContext* tls = tls_.get();
   UpstreamConnection* up =
       UpstreamConnection::connect(ctx, std::move(key), request.host, request.port, request.timeout,
-                                  *self, tls, tls != nullptr ? tls->settings().server_name : "");
-  self->starting_ = false;
-  if (self->failed_starting_) {
-    delete self;  // the connection reported its failure inline and is closing itself
-    return nullptr;
+                                  *this, tls, tls != nullptr ? tls->settings().server_name : "");
+  starting_ = false;
+  if (failed_starting_) {
+    delete this;  // the connection reported its failure inline and is closing itself
+    return false;
   }
-  self->upstream_ = up;
-  if (request.method == "HEAD") {
-    up->expectNoBody();
-  }
-  return self;
+  upstream_ = up;
+  return true;
 }
 
 void SubRequest::cancel() {
@@ -65,6 +117,9 @@ void SubRequest::onUpstreamConnected() {
   if (upstream_ == nullptr) {
     return;
   }
+  if (head_request_) {
+    upstream_->expectNoBody();
+  }
   if (timeout_.count() > 0) {
     upstream_->setResponseHeaderDeadline(UpstreamConnection::Clock::now() + timeout_);
   }
@@ -72,6 +127,9 @@ void SubRequest::onUpstreamConnected() {
 }
 
 void SubRequest::onUpstreamResponseHead(http::ResponseHead&& head, const http::BodyInfo&) {
+  if (detached_) {
+    return;  // nobody reads the answer
+  }
   if (head.status >= 100 && head.status < 200 && head.status != 101) {
     return;  // interim; the real answer follows
   }
@@ -84,6 +142,9 @@ void SubRequest::onUpstreamResponseHead(http::ResponseHead&& head, const http::B
 }
 
 void SubRequest::onUpstreamBody(std::string_view data) {
+  if (detached_) {
+    return;  // read (so the connection can be reused) and dropped
+  }
   if (response_.body.size() + data.size() > max_body_) {
     response_.body_too_large = true;
     response_.body.clear();
@@ -94,13 +155,28 @@ void SubRequest::onUpstreamBody(std::string_view data) {
 }
 
 void SubRequest::onUpstreamComplete() {
-  finish(head_seen_);
+  if (!detached_) {
+    finish(head_seen_);
+    return;
+  }
+  UpstreamConnection* up = upstream_;
+  upstream_ = nullptr;
+  if (up != nullptr) {
+    // Reusable only once the whole request went out (a server may answer before reading it).
+    up->release(up->pendingWriteBytes() == 0);
+  }
+  delete this;
 }
 
 void SubRequest::onUpstreamFailure(UpstreamFailure, bool) {
   upstream_ = nullptr;  // it is closing itself
   if (starting_) {
     failed_starting_ = true;
+    return;
+  }
+  if (detached_) {
+    log::debug(what_ + " failed");
+    delete this;
     return;
   }
   finish(false);

@@ -55,3 +55,37 @@ TEST_CASE("checker: probes the checked servers of the current generation only") 
   uv_run(&loop, UV_RUN_DEFAULT);  // the destroyed checker's handles finish closing
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+TEST_CASE("checker: a server moved to new flags with the same check takes over its latest state") {
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  {
+    int transitions = 0;
+    auto checker = health::HealthChecker::create(&loop, [&transitions] { ++transitions; });
+    REQUIRE(checker != nullptr);
+    runtime::Snapshot g1 = withChecked(2);
+    checker->update(g1);
+    // The builder of the next generation (servers added) copied "up" for the kept URLs; a probe
+    // on the checker's thread then found the first server down.
+    runtime::Snapshot g2 = withChecked(3);
+    g2.services[0].health->check = g1.services[0].health->check;
+    g1.services[0].health->up[0].store(false);
+    checker->update(g2);
+    CHECK_FALSE(g2.services[0].serverUp(0));
+    CHECK(g2.services[0].serverUp(1));
+    CHECK(g2.services[0].serverUp(2));
+    CHECK(transitions == 1);  // the API re-renders with the state handed over
+    // New check settings: nothing is handed over.
+    runtime::Snapshot g3 = withChecked(3);
+    auto other = std::make_shared<runtime::HealthCheckSpec>(*g3.services[0].health->check);
+    other->path = "/other";
+    g3.services[0].health->check = other;
+    g2.services[0].health->up[1].store(false);
+    checker->update(g3);
+    CHECK(g3.services[0].serverUp(0));
+    CHECK(g3.services[0].serverUp(1));
+    CHECK(transitions == 1);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+}

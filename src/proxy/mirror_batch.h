@@ -4,8 +4,9 @@
 //
 // MirrorBatch belongs to one client exchange: created when the request is routed to a
 // mirroring service, it keeps a copy of the request body (up to the largest size a mirror
-// accepts) and, once the request is complete, starts one fire-and-forget MirrorSender per
-// chosen mirror. A batch dropped before that (the client went away) sends nothing.
+// accepts) and, once the request is complete, starts one fire-and-forget SubRequest
+// (proxy/subrequest.h) per chosen mirror. A batch dropped before that (the client went away)
+// sends nothing.
 // Thread: owning worker.
 #pragma once
 
@@ -46,10 +47,5 @@ class MirrorBatch {
   std::int64_t keep_limit_ = 0;  // bytes worth keeping; -1 = all
   bool had_body_ = false;
 };
-
-// Requests to mirrors in flight on this worker; beyond kMaxMirrorsInFlight new copies are
-// dropped so that a stalled mirror cannot pile up connections and memory.
-std::size_t mirrorsInFlight();
-inline constexpr std::size_t kMaxMirrorsInFlight = 1024;
 
 }  // namespace pier::proxy
