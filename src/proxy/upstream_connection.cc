@@ -67,7 +67,7 @@ UpstreamConnection* UpstreamConnection::connect(WorkerContext& ctx, std::string 
                      &hints) != 0) {
     conn->resolve_op_ = nullptr;
     delete op;
-    conn->fail(UpstreamFailure::ConnectFailed);  // reported from the close path, not inline
+    conn->failFromClosePath(UpstreamFailure::ConnectFailed);
   }
   return conn;
 }
@@ -98,8 +98,9 @@ void UpstreamConnection::startConnect(const sockaddr* addr) {
   auto* op = new ConnectOp();
   op->req.data = this;
   if (uv_tcp_connect(&op->req, tcp(), addr, &UpstreamConnection::connectCb) != 0) {
+    // e.g. ENETUNREACH or EMFILE, reported by uv_tcp_connect itself, maybe inside connect()
     delete op;
-    fail(UpstreamFailure::ConnectFailed);
+    failFromClosePath(UpstreamFailure::ConnectFailed);
   }
 }
 
@@ -188,6 +189,11 @@ void UpstreamConnection::fail(UpstreamFailure failure) {
   if (user != nullptr) {
     user->onUpstreamFailure(failure, response_started_);
   }
+}
+
+void UpstreamConnection::failFromClosePath(UpstreamFailure failure) {
+  failure_on_close_ = failure;
+  close();
 }
 
 void UpstreamConnection::checkDeadlines(Clock::time_point now) {
@@ -307,8 +313,10 @@ void UpstreamConnection::onClosed() {
   UpstreamUser* user = user_;
   user_ = nullptr;
   if (user != nullptr) {
-    // Closed under the user's feet (write error path): tell it as an early close.
-    user->onUpstreamFailure(UpstreamFailure::ClosedEarly, response_started_);
+    // A failure kept for this moment, or closed under the user's feet (write error path):
+    // then tell it as an early close.
+    user->onUpstreamFailure(failure_on_close_.value_or(UpstreamFailure::ClosedEarly),
+                            response_started_);
   }
 }
 

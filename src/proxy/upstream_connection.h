@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "http/parser.h"
@@ -92,6 +93,10 @@ class UpstreamConnection final : public TcpConnection, private http::ParserSink 
 
   void startConnect(const struct sockaddr* addr);
   void fail(UpstreamFailure failure);
+  // A failure found before connect() returned: the user hears of it from the close callback,
+  // once the caller holds the pointer (an inline report would let the caller store a
+  // connection that is already closing and soon freed).
+  void failFromClosePath(UpstreamFailure failure);
   static void connectCb(uv_connect_t* req, int status);
   static void resolvedCb(uv_getaddrinfo_t* req, int status, struct addrinfo* res);
 
@@ -122,6 +127,7 @@ class UpstreamConnection final : public TcpConnection, private http::ParserSink 
   bool reused_ = false;
   bool response_started_ = false;
   bool message_complete_ = false;
+  std::optional<UpstreamFailure> failure_on_close_;  // set by failFromClosePath
 };
 
 }  // namespace pier::proxy

@@ -40,6 +40,23 @@ def test_502_connection_refused(pier_factory):
         closed.close()
 
 
+def test_502_when_the_dial_fails_at_once(pier_factory, backend):
+    """255.255.255.255 makes connect(2) fail inside uv_tcp_connect (ENETUNREACH), before Pier's
+    UpstreamConnection::connect() returns: the exchange still answers 502 and the client
+    connection stays usable."""
+    servers = {"s": {"loadBalancer": {"servers": [{"url": "http://255.255.255.255:9"}]}},
+               "ok": lb(backend)}
+    p = pier_factory(dynamic=harness.dynamic(
+        {"r": router("PathPrefix(`/`)", "s"), "ok": router("PathPrefix(`/ok`)", "ok")}, servers))
+    with p.client() as c:
+        for path in ("/a", "/b", "/c"):
+            r = c.get(path)
+            assert r.status == 502, (path, r)
+            assert r.body == b"Bad Gateway"
+        assert c.get("/ok").status == 200  # the same client connection still works
+    assert p.get("/d").status == 502
+
+
 def test_502_backend_closes_without_answer(pier_factory, backend):
     p = pier_factory(dynamic=harness.dynamic({"r": router("PathPrefix(`/`)", "s")}, {"s": lb(backend)}))
     for mode in ("1", "rst"):
