@@ -1,6 +1,7 @@
 #include "control/composite_builder.h"
 
 #include "base/result.h"
+#include "http/cookie.h"
 #include "runtime/sticky_cookie.h"
 
 namespace pier::control {
@@ -186,12 +187,12 @@ std::shared_ptr<const runtime::StickyCookieSpec> buildStickyCookie(
     const std::vector<std::string>& target_ids) {
   auto spec = std::make_shared<runtime::StickyCookieSpec>();
   spec->name = runtime::stickyCookieName(cookie.name, service_name);
-  spec->path = cookie.path;
-  spec->domain = cookie.domain;
-  spec->same_site = runtime::canonicalSameSite(cookie.same_site);
-  spec->max_age = cookie.max_age;
-  spec->secure = cookie.secure;
-  spec->http_only = cookie.http_only;
+  spec->attributes.path = cookie.path;
+  spec->attributes.domain = cookie.domain;
+  spec->attributes.same_site = http::canonicalSameSite(cookie.same_site);
+  spec->attributes.max_age = cookie.max_age;
+  spec->attributes.secure = cookie.secure;
+  spec->attributes.http_only = cookie.http_only;
   for (const std::string& id : target_ids) {
     spec->values.push_back(runtime::stickyCookieValue(id));
     spec->legacy_values.push_back(runtime::legacyStickyValues(id));

@@ -2,25 +2,12 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "http/header_map.h"
 
 namespace pier::http {
 
 namespace {
-
-// Value of a hex digit, or -1.
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 // RFC 9110 tchar: a character of a token (field names).
 bool isTokenChar(char c) {
@@ -72,7 +59,7 @@ ChunkValidator::Scan ChunkValidator::scan(std::string_view bytes) {
         return {0, Result::Error};
 
       case State::SizeStart: {
-        int v = hexValue(c);
+        int v = base::hexValue(c);
         if (v < 0) {
           return fail(i, "invalid chunk size");  // ` 4`, `-1`, `;x` without size, bare LF…
         }
@@ -82,7 +69,7 @@ ChunkValidator::Scan ChunkValidator::scan(std::string_view bytes) {
         break;
       }
       case State::Size: {
-        int v = hexValue(c);
+        int v = base::hexValue(c);
         if (v >= 0) {
           if (++digits_ > kMaxSizeDigits) {
             return fail(i, "chunk size too large");  // 16 digits cannot overflow 64 bits

@@ -9,16 +9,6 @@ namespace {
 
 constexpr std::string_view kReserved = ":/?#[]@!$&'()*+,;=%";
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool isUnreserved(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
@@ -37,8 +27,8 @@ bool normalizeEscapes(std::string_view raw, std::string& out) {
     if (i + 2 >= raw.size()) {
       return false;  // truncated escape
     }
-    int hi = hexValue(raw[i + 1]);
-    int lo = hexValue(raw[i + 2]);
+    int hi = base::hexValue(raw[i + 1]);
+    int lo = base::hexValue(raw[i + 2]);
     if (hi < 0 || lo < 0) {
       return false;
     }
@@ -61,7 +51,7 @@ std::string routingForm(std::string_view path) {
   out.reserve(path.size());
   for (std::size_t i = 0; i < path.size(); ++i) {
     if (path[i] == '%' && i + 2 < path.size()) {
-      char c = static_cast<char>(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
+      char c = static_cast<char>(base::hexValue(path[i + 1]) * 16 + base::hexValue(path[i + 2]));
       if (kReserved.find(c) == std::string_view::npos) {
         out.push_back(c);
         i += 2;

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "base/strings.h"
+
 namespace pier::middleware {
 
 std::string ensureLeadingSlash(std::string_view s) {
@@ -53,25 +55,16 @@ std::string joinPathClean(std::string_view path) {
 }
 
 bool pathUnescape(std::string_view in, std::string& out) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   out.clear();
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
       out += in[i];
       continue;
     }
-    if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) {
+    if (i + 2 >= in.size() || base::hexValue(in[i + 1]) < 0 || base::hexValue(in[i + 2]) < 0) {
       return false;
     }
-    out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+    out += static_cast<char>(base::hexValue(in[i + 1]) * 16 + base::hexValue(in[i + 2]));
     i += 2;
   }
   return true;

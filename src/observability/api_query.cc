@@ -13,28 +13,15 @@ namespace {
 
 constexpr long long kDefaultPerPage = 100;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // Form decoding as Go's url.QueryUnescape: '+' is a space; a bad escape is kept as written.
 std::string formDecoded(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
-               hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+    } else if (s[i] == '%' && i + 2 < s.size() && base::hexValue(s[i + 1]) >= 0 &&
+               base::hexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(base::hexValue(s[i + 1]) * 16 + base::hexValue(s[i + 2]));
       i += 2;
     } else {
       out += s[i];

@@ -33,14 +33,9 @@ void maybeStall(const ProcessState& process, const http::RequestHead& head) {
 std::string percentDecoded(std::string_view path) {
   std::string out;
   for (std::size_t i = 0; i < path.size(); ++i) {
-    auto hex = [](char c) {
-      return c >= '0' && c <= '9'   ? c - '0'
-             : c >= 'a' && c <= 'f' ? c - 'a' + 10
-             : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                    : -1;
-    };
-    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) >= 0 && hex(path[i + 2]) >= 0) {
-      out += static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
+    if (path[i] == '%' && i + 2 < path.size() && base::hexValue(path[i + 1]) >= 0 &&
+        base::hexValue(path[i + 2]) >= 0) {
+      out += static_cast<char>(base::hexValue(path[i + 1]) * 16 + base::hexValue(path[i + 2]));
       i += 2;
     } else {
       out += path[i];

@@ -1,5 +1,6 @@
 #include "proxy/service_resolver.h"
 
+#include "http/cookie.h"
 #include "runtime/service_status.h"
 #include "runtime/sticky_cookie.h"
 
@@ -17,7 +18,7 @@ struct StickyHit {
 
 std::optional<StickyHit> stickyTarget(const runtime::StickyCookieSpec& cookie,
                                       const http::HeaderMap& headers) {
-  auto value = runtime::findCookie(headers, cookie.name);
+  auto value = http::findCookie(headers, cookie.name);
   if (!value) {
     return std::nullopt;
   }
@@ -83,7 +84,8 @@ class Walk {
     }
     if (set_cookie) {
       out_.set_cookies.push_back(
-          runtime::renderSetCookie(*s.sticky, s.sticky->values[static_cast<std::size_t>(server)]));
+          http::renderSetCookie(s.sticky->name, s.sticky->values[static_cast<std::size_t>(server)],
+                                s.sticky->attributes));
     }
     out_.outcome = Resolution::Outcome::Forward;
     out_.leaf = &s;
@@ -119,7 +121,8 @@ class Walk {
     }
     if (set_cookie) {
       out_.set_cookies.push_back(
-          runtime::renderSetCookie(*s.sticky, s.sticky->values[static_cast<std::size_t>(chosen)]));
+          http::renderSetCookie(s.sticky->name, s.sticky->values[static_cast<std::size_t>(chosen)],
+                                s.sticky->attributes));
     }
     visit(children[static_cast<std::size_t>(chosen)].service, depth + 1);
   }

@@ -32,16 +32,6 @@ constexpr std::array<RetiredMatcher, 4> kRetiredHttp{{
     {"HostSNI", "HostSNI is a TCP matcher; use Host"},
 }};
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool isAscii(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80) {
@@ -84,8 +74,8 @@ bool queryUnescapeInto(std::string_view encoded, std::string& out) {
       if (i + 2 >= encoded.size()) {
         return false;
       }
-      int hi = hexValue(encoded[i + 1]);
-      int lo = hexValue(encoded[i + 2]);
+      int hi = base::hexValue(encoded[i + 1]);
+      int lo = base::hexValue(encoded[i + 2]);
       if (hi < 0 || lo < 0) {
         return false;
       }
@@ -135,8 +125,8 @@ bool queryUnescapeEquals(std::string_view encoded, std::string_view plain, bool&
     if (c == '+') {
       c = ' ';
     } else if (c == '%') {
-      int hi = i + 1 < encoded.size() ? hexValue(encoded[i + 1]) : -1;
-      int lo = i + 2 < encoded.size() ? hexValue(encoded[i + 2]) : -1;
+      int hi = i + 1 < encoded.size() ? base::hexValue(encoded[i + 1]) : -1;
+      int lo = i + 2 < encoded.size() ? base::hexValue(encoded[i + 2]) : -1;
       if (hi < 0 || lo < 0) {
         valid = false;
         return false;

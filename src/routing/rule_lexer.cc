@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/strings.h"
+
 namespace pier::routing {
 
 namespace {
@@ -14,16 +16,6 @@ bool isIdentChar(char c) {
 }
 bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 void appendUtf8(std::string& out, std::uint32_t cp) {
@@ -138,7 +130,7 @@ Result<std::string> unquoteGo(std::string_view body, std::size_t& bad_offset) {
     }
     std::uint32_t v = 0;
     for (int k = 0; k < digits; ++k) {
-      int h = i < body.size() ? hexValue(body[i]) : -1;
+      int h = i < body.size() ? base::hexValue(body[i]) : -1;
       if (h < 0) {
         return fail(
             Error::config("escape sequence needs " + std::to_string(digits) + " hex digits"));

@@ -8,18 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "http/cookie.h"
+
 namespace pier::runtime {
 
-// The cookie attributes of `sticky.cookie`. `name` is already sanitised or derived from the
-// service name (runtime/sticky_cookie.h).
+// The cookie of `sticky.cookie`. `name` is already sanitised or derived from the service name
+// (runtime/sticky_cookie.h).
 struct StickyCookieSpec {
   std::string name;
-  std::string path = "/";
-  std::string domain;
-  std::string same_site;  // "" (unset), "None", "Lax" or "Strict"
-  int max_age = 0;        // 0 = session cookie, < 0 = delete
-  bool secure = false;
-  bool http_only = false;
+  http::CookieAttributes attributes;  // written on every Set-Cookie
   // Cookie value for each target: a loadBalancer's servers (by server index), or a weighted
   // service's children (by child index). A 16-hex-digit hash, never the address itself.
   std::vector<std::string> values;

@@ -27,3 +27,21 @@ TEST_CASE("appendJsonString escapes quotes, backslashes and control bytes only")
   pier::base::appendJsonString(out, "plain");
   CHECK(out == "\"\"\"plain\"");
 }
+
+TEST_CASE("hexValue: digits of either case, -1 for everything else") {
+  CHECK(hexValue('0') == 0);
+  CHECK(hexValue('9') == 9);
+  CHECK(hexValue('a') == 10);
+  CHECK(hexValue('f') == 15);
+  CHECK(hexValue('A') == 10);
+  CHECK(hexValue('F') == 15);
+  // The neighbours of each range, and bytes that are not ASCII.
+  for (char c : {'/', ':', '`', 'g', '@', 'G', ' ', '%', 'x', '\0', '\x80', '\xff'}) {
+    CHECK(hexValue(c) == -1);
+  }
+  int seen = 0;
+  for (int i = 0; i < 256; ++i) {
+    seen += hexValue(static_cast<char>(i)) >= 0 ? 1 : 0;
+  }
+  CHECK(seen == 22);
+}

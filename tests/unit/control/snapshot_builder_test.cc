@@ -175,6 +175,37 @@ tcp:
   CHECK(db.proxy_protocol_version == 2);
 }
 
+TEST_CASE("snapshot: weighted TCP services flatten into one list; cycles disable them") {
+  auto b = build({"--entrypoints.tcp.address=:9000"}, R"yaml(
+tcp:
+  routers:
+    w: {rule: "HostSNI(`*`)", service: w}
+    far: {rule: "HostSNI(`*`)", service: a, entryPoints: [nowhere]}
+    opts: {rule: "HostSNI(`o.test`)", service: a, tls: {options: nope}}
+  services:
+    a: {loadBalancer: {servers: [{address: "10.0.0.1:1"}, {address: "10.0.0.2:1"}]}}
+    b: {loadBalancer: {servers: [{address: "10.0.0.3:1"}]}}
+    w: {weighted: {services: [{name: a, weight: 1}, {name: b, weight: 3}]}}
+    c1: {weighted: {services: [{name: c2, weight: 1}]}}
+    c2: {weighted: {services: [{name: c1, weight: 1}]}}
+)yaml");
+  const auto& r = b.result;
+  const auto& s = *r.snapshot;
+  CHECK(hasError(r, "TCP service c1@file: weighted services refer to each other in a cycle"));
+  CHECK(hasError(r, "TCP service c2@file: weighted services refer to each other in a cycle"));
+  CHECK(hasError(r, "TCP router far@file: entry point \"nowhere\" does not exist"));
+  CHECK(hasError(r, "TCP router opts@file: TLS options \"nope@file\" do not exist"));
+  REQUIRE(s.tcp_routers.size() == 1);
+  const auto& w = s.tcp_services[s.tcp_routers[0].service];
+  CHECK(w.name == "w@file");
+  // a's two servers share a quarter, b's one server gets three quarters.
+  REQUIRE(w.servers.size() == 3);
+  CHECK(w.servers[0].weight == 1);
+  CHECK(w.servers[1].weight == 1);
+  CHECK(w.servers[2].host == "10.0.0.3");
+  CHECK(w.servers[2].weight == 6);
+}
+
 TEST_CASE("snapshot: ping and entry-point redirection are internal routers (spec A.7, H.1)") {
   auto b = build({"--entrypoints.web.address=:80", "--entrypoints.websecure.address=:443",
                   "--entrypoints.web.http.redirections.entrypoint.to=websecure", "--ping"},

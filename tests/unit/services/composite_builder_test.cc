@@ -76,9 +76,9 @@ http:
   CHECK(r.snapshot->services[w->composite->children[1].service].name == "b@file");
   REQUIRE(w->sticky);
   CHECK(w->sticky->name == "my_session");
-  CHECK(w->sticky->http_only);
-  CHECK(w->sticky->same_site == "Lax");
-  CHECK(w->sticky->max_age == 30);
+  CHECK(w->sticky->attributes.http_only);
+  CHECK(w->sticky->attributes.same_site == "Lax");
+  CHECK(w->sticky->attributes.max_age == 30);
   const auto* b = named(r, "b@file");
   REQUIRE(b->sticky);
   CHECK(std::regex_match(b->sticky->name, std::regex("^_[0-9a-f]{5}$")));

@@ -35,37 +35,6 @@ TEST_CASE("sticky cookie: FNV-64 legacy values match Go's fnv.New64") {
   CHECK(legacy[2] == runtime::fnv64Hex(legacy[1]));
 }
 
-TEST_CASE("sticky cookie: found among several cookies and Cookie fields, quotes removed") {
-  http::HeaderMap h;
-  h.add("Cookie", "a=1; b=2");
-  h.add("Cookie", "_abcde=\"v42\"; c=3");
-  CHECK(runtime::findCookie(h, "b").value() == "2");
-  CHECK(runtime::findCookie(h, "_abcde").value() == "v42");
-  CHECK_FALSE(runtime::findCookie(h, "d").has_value());
-  CHECK_FALSE(runtime::findCookie(h, "_abcd").has_value());
-}
-
-TEST_CASE("sticky cookie: Set-Cookie attributes in Go's order") {
-  runtime::StickyCookieSpec c;
-  c.name = "sess";
-  CHECK(runtime::renderSetCookie(c, "0123") == "sess=0123; Path=/");
-  c.path = "/app";
-  c.domain = ".example.com";
-  c.max_age = 60;
-  c.http_only = true;
-  c.secure = true;
-  c.same_site = runtime::canonicalSameSite("STRICT");
-  CHECK(runtime::renderSetCookie(c, "0123") ==
-        "sess=0123; Path=/app; Domain=example.com; Max-Age=60; HttpOnly; Secure; SameSite=Strict");
-  c.path = "/a;b\x01";
-  CHECK(runtime::renderSetCookie(c, "v").starts_with("sess=v; Path=/ab; Domain=example.com;"));
-  c.max_age = -1;
-  CHECK(runtime::renderSetCookie(c, "x").find("; Max-Age=0;") != std::string::npos);
-  CHECK(runtime::canonicalSameSite("lax") == "Lax");
-  CHECK(runtime::canonicalSameSite("none") == "None");
-  CHECK(runtime::canonicalSameSite("bogus").empty());
-}
-
 TEST_CASE("sticky cookie: current values match exactly, legacy ones ask for a rewrite") {
   runtime::StickyCookieSpec c;
   for (std::string url : {"http://a:1", "http://b:2"}) {
