@@ -1,6 +1,7 @@
 // The routers, services and middlewares the API shows, one builder per protocol, each object
 // as Traefik v3 renders it (its configuration, then `error`, `status`, `using`/`usedBy`, `name`,
-// `provider`) plus the fields Traefik's list parameters filter and sort on.
+// `provider`) plus the fields Traefik's list parameters filter and sort on. What the protocols
+// render alike lives in api_object_parts.h.
 // Thread: control loop only.
 #pragma once
 

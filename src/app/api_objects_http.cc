@@ -1,99 +1,19 @@
 // HTTP routers, services and middlewares for the API (see api_objects.h).
-#include <algorithm>
-#include <cctype>
-
-#include "app/api_objects.h"
-#include "base/strings.h"
+#include "app/api_object_parts.h"
 
 namespace pier::app {
 namespace {
 
 using control::ObjectKind;
 
-// A middleware's options as JSON; values stay strings (the configuration is untyped until a
-// middleware decodes it).
-ordered_json nodeJson(const config::Node& n) {
-  switch (n.kind()) {
-    case config::Node::Kind::Map: {
-      ordered_json j = ordered_json::object();
-      for (const auto& [key, child] : n.children()) {
-        j[key] = nodeJson(child);
-      }
-      return j;
-    }
-    case config::Node::Kind::List: {
-      ordered_json j = ordered_json::array();
-      for (const config::Node& item : n.items()) {
-        j.push_back(nodeJson(item));
-      }
-      return j;
-    }
-    case config::Node::Kind::Scalar:
-      return n.value();
-    case config::Node::Kind::Null:
-      break;
-  }
-  return ordered_json::object();
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-void addRouters(const ApiInputs& in, ApiSection& out,
-                std::map<std::string, std::vector<std::string>>& service_users,
-                std::map<std::string, std::vector<std::string>>& middleware_users) {
+void addRouters(const ApiInputs& in, ApiSection& out, ApiUsers& service_users,
+                ApiUsers& middleware_users) {
   for (const auto& [name, r] : in.merged.http.routers) {
-    std::string provider = providerOf(name);
-    ApiObject o;
-    ordered_json& j = o.json;
-    j["entryPoints"] = r.entry_points.empty() ? in.default_entry_points : r.entry_points;
-    if (!r.middlewares.empty()) {
-      std::vector<std::string> mws;
-      for (const auto& m : r.middlewares) {
-        mws.push_back(localRef(m, provider));
-        middleware_users[m].push_back(name);
-      }
-      j["middlewares"] = mws;
-      o.entry.middlewares = mws;
-    }
-    j["service"] = localRef(r.service, provider);
-    j["rule"] = r.rule;
-    if (!r.rule_syntax.empty()) {
-      j["ruleSyntax"] = r.rule_syntax;
-    }
     // Traefik shows the effective priority: the rule's length when none is configured.
     std::int64_t priority = r.priority != 0 ? r.priority : static_cast<std::int64_t>(r.rule.size());
-    if (priority != 0) {
-      j["priority"] = priority;
-    }
-    if (r.tls) {
-      ordered_json tls = ordered_json::object();
-      if (!r.tls->options.empty()) {
-        tls["options"] = r.tls->options;
-      }
-      if (!r.tls->cert_resolver.empty()) {
-        tls["certResolver"] = r.tls->cert_resolver;
-      }
-      j["tls"] = tls;
-    }
-    std::string status = in.problems.apply(j, ObjectKind::HttpRouter, name);
-    if (status != "disabled") {
-      j["using"] = j["entryPoints"];
-    }
-    j["name"] = name;
-    j["provider"] = provider;
-    j["priorityStr"] = std::to_string(priority);
-    service_users[r.service].push_back(name);
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = provider;
-    o.entry.rule = r.rule;
-    o.entry.service = j["service"].get<std::string>();
-    o.entry.priority = priority;
-    o.entry.entry_points = j["entryPoints"].size();
-    out.routers[name] = std::move(o);
+    ordered_json tls = r.tls ? routerTlsJson(ordered_json::object(), *r.tls) : ordered_json();
+    out.routers[name] = routerObject(in, name, r, ObjectKind::HttpRouter, priority, std::move(tls),
+                                     service_users, middleware_users);
   }
   // Internal routers of the snapshot (ping, metrics, api, redirections).
   for (const runtime::RouterSpec& r : in.built.snapshot->routers) {
@@ -148,8 +68,7 @@ ordered_json loadBalancerJson(const config::HttpLoadBalancer& lb, const runtime:
   return j;
 }
 
-void addServices(const ApiInputs& in, ApiSection& out,
-                 const std::map<std::string, std::vector<std::string>>& users) {
+void addServices(const ApiInputs& in, ApiSection& out, const ApiUsers& users) {
   std::map<std::string, const runtime::ServiceSpec*> built_services;
   for (const runtime::ServiceSpec& svc : in.built.snapshot->services) {
     built_services.emplace(svc.name, &svc);
@@ -174,22 +93,11 @@ void addServices(const ApiInputs& in, ApiSection& out,
     } else if (s.highest_random_weight) {
       type = "highestrandomweight";
     }
-    std::string status = in.problems.apply(j, ObjectKind::HttpService, name);
-    if (auto u = users.find(name); u != users.end()) {
-      j["usedBy"] = sorted(u->second);
-    }
+    std::string status = applyStatusAndUsers(in, j, ObjectKind::HttpService, name, users);
     if (!server_status.empty() && status != "disabled") {
       j["serverStatus"] = server_status;
     }
-    j["name"] = name;
-    j["provider"] = providerOf(name);
-    if (!type.empty()) {
-      j["type"] = type;
-    }
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = providerOf(name);
-    o.entry.type = type;
+    nameObject(o, name, status, type);
     out.services[name] = std::move(o);
   }
   for (const runtime::ServiceSpec& svc : in.built.snapshot->services) {
@@ -199,7 +107,7 @@ void addServices(const ApiInputs& in, ApiSection& out,
     ApiObject o;
     o.json["status"] = "enabled";
     if (auto u = users.find(svc.name); u != users.end()) {
-      o.json["usedBy"] = sorted(u->second);
+      o.json["usedBy"] = sortedNames(u->second);
     }
     o.json["name"] = svc.name;
     o.json["provider"] = "internal";
@@ -208,36 +116,17 @@ void addServices(const ApiInputs& in, ApiSection& out,
   }
 }
 
-void addMiddlewares(const ApiInputs& in, ApiSection& out,
-                    const std::map<std::string, std::vector<std::string>>& users) {
-  for (const auto& [name, m] : in.merged.http.middlewares) {
-    ApiObject o;
-    ordered_json& j = o.json;
-    j[m.type] = nodeJson(m.options);
-    std::string status = in.problems.apply(j, ObjectKind::HttpMiddleware, name);
-    if (auto u = users.find(name); u != users.end()) {
-      j["usedBy"] = sorted(u->second);
-    }
-    j["name"] = name;
-    j["provider"] = providerOf(name);
-    j["type"] = base::toLower(m.type);
-    o.entry = {.name = name,
-               .status = status,
-               .provider = providerOf(name),
-               .type = base::toLower(m.type)};
-    out.middlewares[name] = std::move(o);
-  }
-}
-
 }  // namespace
 
 ApiSection httpApiObjects(const ApiInputs& in) {
   ApiSection out;
-  std::map<std::string, std::vector<std::string>> service_users;
-  std::map<std::string, std::vector<std::string>> middleware_users;
+  ApiUsers service_users;
+  ApiUsers middleware_users;
   addRouters(in, out, service_users, middleware_users);
   addServices(in, out, service_users);
-  addMiddlewares(in, out, middleware_users);
+  addMiddlewareObjects(
+      in, in.merged.http.middlewares, ObjectKind::HttpMiddleware, middleware_users,
+      [](const auto& m) { return nodeJson(m.options); }, out.middlewares);
   return out;
 }
 

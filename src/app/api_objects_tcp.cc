@@ -1,22 +1,11 @@
 // TCP and UDP routers, services and middlewares for the API (see api_objects.h).
-#include <algorithm>
-#include <cctype>
-
-#include "app/api_objects.h"
-#include "base/strings.h"
+#include "app/api_object_parts.h"
 #include "routing/tcp_matchers.h"
 
 namespace pier::app {
 namespace {
 
 using control::ObjectKind;
-
-using Users = std::map<std::string, std::vector<std::string>>;
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
 
 // Traefik's effective TCP priority: the configured one, else -1 for the HostSNI(`*`)
 // catch-all, else the rule's length (also when the rule does not parse).
@@ -28,58 +17,16 @@ std::int64_t effectiveTcpPriority(const config::TcpRouter& r) {
   return rule ? routing::tcpPriority(0, *rule) : static_cast<std::int64_t>(r.rule.size());
 }
 
-void addTcpRouters(const ApiInputs& in, ApiSection& out, Users& service_users,
-                   Users& middleware_users) {
+void addTcpRouters(const ApiInputs& in, ApiSection& out, ApiUsers& service_users,
+                   ApiUsers& middleware_users) {
   for (const auto& [name, r] : in.merged.tcp.routers) {
-    std::string provider = providerOf(name);
-    ApiObject o;
-    ordered_json& j = o.json;
-    j["entryPoints"] = r.entry_points.empty() ? in.default_entry_points : r.entry_points;
-    if (!r.middlewares.empty()) {
-      std::vector<std::string> mws;
-      for (const auto& m : r.middlewares) {
-        mws.push_back(localRef(m, provider));
-        middleware_users[m].push_back(name);
-      }
-      j["middlewares"] = mws;
-      o.entry.middlewares = mws;
-    }
-    j["service"] = localRef(r.service, provider);
-    j["rule"] = r.rule;
-    if (!r.rule_syntax.empty()) {
-      j["ruleSyntax"] = r.rule_syntax;
-    }
-    std::int64_t priority = effectiveTcpPriority(r);
-    if (priority != 0) {
-      j["priority"] = priority;
-    }
+    ordered_json tls;
     if (r.tls) {
-      ordered_json tls;
       tls["passthrough"] = r.tls->passthrough;
-      if (!r.tls->options.empty()) {
-        tls["options"] = r.tls->options;
-      }
-      if (!r.tls->cert_resolver.empty()) {
-        tls["certResolver"] = r.tls->cert_resolver;
-      }
-      j["tls"] = tls;
+      tls = routerTlsJson(std::move(tls), *r.tls);
     }
-    std::string status = in.problems.apply(j, ObjectKind::TcpRouter, name);
-    if (status != "disabled") {
-      j["using"] = j["entryPoints"];
-    }
-    j["name"] = name;
-    j["provider"] = provider;
-    j["priorityStr"] = std::to_string(priority);
-    service_users[r.service].push_back(name);
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = provider;
-    o.entry.rule = r.rule;
-    o.entry.service = j["service"].get<std::string>();
-    o.entry.priority = priority;
-    o.entry.entry_points = j["entryPoints"].size();
-    out.routers[name] = std::move(o);
+    out.routers[name] = routerObject(in, name, r, ObjectKind::TcpRouter, effectiveTcpPriority(r),
+                                     std::move(tls), service_users, middleware_users);
   }
 }
 
@@ -120,7 +67,7 @@ ordered_json weightedJson(const config::TcpWeightedService& w, const std::string
   return {{"services", services}};
 }
 
-void addTcpServices(const ApiInputs& in, ApiSection& out, const Users& users) {
+void addTcpServices(const ApiInputs& in, ApiSection& out, const ApiUsers& users) {
   for (const auto& [name, s] : in.merged.tcp.services) {
     ApiObject o;
     ordered_json& j = o.json;
@@ -135,43 +82,12 @@ void addTcpServices(const ApiInputs& in, ApiSection& out, const Users& users) {
       type = s.load_balancer ? "" : "weighted";
       j["weighted"] = weightedJson(*s.weighted, providerOf(name));
     }
-    std::string status = in.problems.apply(j, ObjectKind::TcpService, name);
-    if (auto u = users.find(name); u != users.end()) {
-      j["usedBy"] = sorted(u->second);
-    }
-    j["name"] = name;
-    j["provider"] = providerOf(name);
-    if (!type.empty()) {
-      j["type"] = type;
-    }
+    std::string status = applyStatusAndUsers(in, j, ObjectKind::TcpService, name, users);
+    nameObject(o, name, status, type);
     if (!server_status.empty() && status != "disabled") {
       j["serverStatus"] = server_status;
     }
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = providerOf(name);
-    o.entry.type = type;
     out.services[name] = std::move(o);
-  }
-}
-
-void addTcpMiddlewares(const ApiInputs& in, ApiSection& out, const Users& users) {
-  for (const auto& [name, m] : in.merged.tcp.middlewares) {
-    ApiObject o;
-    ordered_json& j = o.json;
-    j[m.type] = ordered_json::object();
-    std::string status = in.problems.apply(j, ObjectKind::TcpMiddleware, name);
-    if (auto u = users.find(name); u != users.end()) {
-      j["usedBy"] = sorted(u->second);
-    }
-    j["name"] = name;
-    j["provider"] = providerOf(name);
-    j["type"] = base::toLower(m.type);
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = providerOf(name);
-    o.entry.type = base::toLower(m.type);
-    out.middlewares[name] = std::move(o);
   }
 }
 
@@ -179,11 +95,13 @@ void addTcpMiddlewares(const ApiInputs& in, ApiSection& out, const Users& users)
 
 ApiSection tcpApiObjects(const ApiInputs& in) {
   ApiSection out;
-  Users service_users;
-  Users middleware_users;
+  ApiUsers service_users;
+  ApiUsers middleware_users;
   addTcpRouters(in, out, service_users, middleware_users);
   addTcpServices(in, out, service_users);
-  addTcpMiddlewares(in, out, middleware_users);
+  addMiddlewareObjects(
+      in, in.merged.tcp.middlewares, ObjectKind::TcpMiddleware, middleware_users,
+      [](const auto&) { return ordered_json::object(); }, out.middlewares);
   return out;
 }
 
@@ -191,7 +109,7 @@ ApiSection tcpApiObjects(const ApiInputs& in) {
 // one disabled (control/udp_objects.h).
 ApiSection udpApiObjects(const ApiInputs& in) {
   ApiSection out;
-  Users users;
+  ApiUsers users;
   for (const auto& [name, r] : in.merged.udp.routers) {
     std::string provider = providerOf(name);
     ApiObject o;
@@ -228,19 +146,8 @@ ApiSection udpApiObjects(const ApiInputs& in) {
       type = "weighted";
       j["weighted"] = weightedJson(*s.weighted, providerOf(name));
     }
-    std::string status = in.problems.apply(j, ObjectKind::UdpService, name);
-    if (auto u = users.find(name); u != users.end()) {
-      j["usedBy"] = sorted(u->second);
-    }
-    j["name"] = name;
-    j["provider"] = providerOf(name);
-    if (!type.empty()) {
-      j["type"] = type;
-    }
-    o.entry.name = name;
-    o.entry.status = status;
-    o.entry.provider = providerOf(name);
-    o.entry.type = type;
+    std::string status = applyStatusAndUsers(in, j, ObjectKind::UdpService, name, users);
+    nameObject(o, name, status, type);
     out.services[name] = std::move(o);
   }
   return out;

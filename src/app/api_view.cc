@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "app/api_certificates.h"
 #include "app/api_objects.h"
+#include "app/support_dump.h"
 
 namespace pier::app {
 
@@ -134,6 +136,7 @@ observability::ApiContent buildApiDocuments(const config::StaticConfig& st,
                      {"services", counts(tcp.services)},
                      {"middlewares", counts(tcp.middlewares)}};
   overview["udp"] = {{"routers", counts(udp.routers)}, {"services", counts(udp.services)}};
+  overview["certificates"] = nullptr;  // observability::kOverviewCertificatesSlot
   overview["features"] = {{"tracing", ""},
                           {"metrics", st.metrics && st.metrics->prometheus ? "Prometheus" : ""},
                           {"accessLog", st.access_log.has_value()}};
@@ -166,6 +169,11 @@ observability::ApiContent buildApiDocuments(const config::StaticConfig& st,
   optional("udpRouters", publish(content, "/api/udp/routers", Kind::Routers, udp.routers));
   optional("udpServices", publish(content, "/api/udp/services", Kind::Services, udp.services));
   content.documents["/api/rawdata"] = rawdata.dump();
+  content.support_files = supportDumpFiles(st, rawdata, kVersion, start_date);
+  content.lists["/api/certificates"] =
+      built.snapshot->server_tls
+          ? certificatesApiList(*built.snapshot->server_tls)
+          : observability::ApiList{.kind = observability::ApiListKind::Certificates};
   return content;
 }
 

@@ -1,7 +1,8 @@
 // The API's content (api@internal) in Traefik's JSON shapes: /api/version, /api/overview,
 // /api/entrypoints[/{name}], /api/{http,tcp,udp}/routers[/{name}], .../services[/{name}],
-// /api/{http,tcp}/middlewares[/{name}], /api/rawdata. Built on the control thread after every
-// configuration build, from the merged dynamic configuration and the build report (whose
+// /api/{http,tcp}/middlewares[/{name}], /api/rawdata, /api/certificates[/{fingerprint}]
+// (api_certificates.h) and /api/support-dump (support_dump.h). Built on the control thread after
+// every configuration build, from the merged dynamic configuration and the build report (whose
 // problems, attached to each object, give its `status` and `error` list).
 #pragma once
 

@@ -350,6 +350,8 @@ struct StaticConfig {
   Global global;
   Core core;
   int workers = 0;  // Pier: worker threads, 0 = one per CPU
+  /// The tree this was decoded from, keys and values as written (the API's support dump).
+  Node source;
 
   /// The log settings in force (the section's defaults when it is absent).
   Log effectiveLog() const { return log ? *log : Log{}; }

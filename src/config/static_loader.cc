@@ -131,6 +131,7 @@ Result<LoadedStatic> decodeTree(const Node& tree, bool from_file, std::string so
   if (!config)
     return fail(config.error());
   out.config = std::move(*config);
+  out.config.source = tree;
   addImplicitObjects(out.config);
   out.source = std::move(source);
   out.warnings = std::move(warnings);

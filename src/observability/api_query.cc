@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <functional>
 #include <limits>
 
@@ -12,6 +13,7 @@ namespace pier::observability {
 namespace {
 
 constexpr long long kDefaultPerPage = 100;
+constexpr std::int64_t kCertificateWarningSeconds = 30 * 24 * 3600;
 
 // Form decoding as Go's url.QueryUnescape: '+' is a space; a bad escape is kept as written.
 std::string formDecoded(std::string_view s) {
@@ -76,17 +78,28 @@ long long saturatingProduct(long long a, long long b) {
              : a * b;
 }
 
-bool keep(const ApiList& list, const ApiListEntry& e, std::string_view query) {
+// An entry's status: fixed at build time, except a certificate's, which the clock decides.
+std::string statusOf(ApiListKind kind, const ApiListEntry& e, std::int64_t now) {
+  return kind == ApiListKind::Certificates ? certificateStatus(e.not_after, now) : e.status;
+}
+
+bool searchedIn(const ApiListEntry& e, const std::string& search_lower) {
+  return std::any_of(e.searched.begin(), e.searched.end(),
+                     [&](const std::string& v) { return containsFolded(v, search_lower); });
+}
+
+bool keep(const ApiList& list, const ApiListEntry& e, std::string_view query, std::int64_t now) {
   if (list.kind == ApiListKind::EntryPoints) {
     return true;
   }
   std::string status = queryValue(query, "status").value_or("");
-  if (!status.empty() && base::toLower(status) != base::toLower(e.status)) {
+  if (!status.empty() && base::toLower(status) != base::toLower(statusOf(list.kind, e, now))) {
     return false;
   }
   std::string search = base::toLower(queryValue(query, "search").value_or(""));
   if (!search.empty() && !containsFolded(e.name, search) &&
-      !(list.kind == ApiListKind::Routers && containsFolded(e.rule, search))) {
+      !(list.kind == ApiListKind::Routers && containsFolded(e.rule, search)) &&
+      !searchedIn(e, search)) {
     return false;
   }
   if (list.kind != ApiListKind::Routers) {
@@ -109,7 +122,8 @@ bool keep(const ApiList& list, const ApiListEntry& e, std::string_view query) {
 }
 
 // Sorts by one field, ties by name; `direction` other than "asc" sorts descending.
-void sortEntries(ApiListKind kind, std::vector<const ApiListEntry*>& v, std::string_view query) {
+void sortEntries(ApiListKind kind, std::vector<const ApiListEntry*>& v, std::string_view query,
+                 std::int64_t now) {
   std::string by = queryValue(query, "sortBy").value_or("");
   std::string direction = queryValue(query, "direction").value_or("");
   bool asc = direction.empty() || direction == "asc";
@@ -130,7 +144,18 @@ void sortEntries(ApiListKind kind, std::vector<const ApiListEntry*>& v, std::str
     };
   };
   Key key;
-  if (by == "provider") {
+  if (kind == ApiListKind::Certificates) {
+    // Traefik's certificate sorts: name/cn (the default), status, issuer, validUntil.
+    if (by == "status") {
+      key = [now](const ApiListEntry& a, const ApiListEntry& b) {
+        return certificateStatus(a.not_after, now).compare(certificateStatus(b.not_after, now));
+      };
+    } else if (by == "issuer") {
+      key = text(&ApiListEntry::issuer);
+    } else if (by == "validUntil") {
+      key = number([](const ApiListEntry& e) { return e.not_after; });
+    }
+  } else if (by == "provider") {
     key = text(&ApiListEntry::provider);
   } else if (by == "status") {
     key = text(&ApiListEntry::status);
@@ -152,11 +177,22 @@ void sortEntries(ApiListKind kind, std::vector<const ApiListEntry*>& v, std::str
     if (c == 0) {
       c = a->name.compare(b->name);
     }
+    if (c == 0) {
+      c = a->id.compare(b->id);
+    }
     return asc ? c < 0 : c > 0;
   });
 }
 
-ApiAnswer listAnswer(const ApiList& list, std::string_view query) {
+// An entry's JSON; a certificate's gets its status, the last field as in Traefik.
+std::string entryJson(ApiListKind kind, const ApiListEntry& e, std::int64_t now) {
+  if (kind != ApiListKind::Certificates) {
+    return e.json;
+  }
+  return e.json + ",\"status\":\"" + certificateStatus(e.not_after, now) + "\"}";
+}
+
+ApiAnswer listAnswer(const ApiList& list, std::string_view query, std::int64_t now) {
   long long per_page = 0;
   long long page = 0;
   if (auto bad = positiveParam(query, "per_page", kDefaultPerPage, per_page)) {
@@ -167,11 +203,11 @@ ApiAnswer listAnswer(const ApiList& list, std::string_view query) {
   }
   std::vector<const ApiListEntry*> kept;
   for (const ApiListEntry& e : list.entries) {
-    if (keep(list, e, query)) {
+    if (keep(list, e, query, now)) {
       kept.push_back(&e);
     }
   }
-  sortEntries(list.kind, kept, query);
+  sortEntries(list.kind, kept, query, now);
   auto total = static_cast<long long>(kept.size());
   long long start = saturatingProduct(page - 1, per_page);
   if (start != 0 && start >= total) {
@@ -186,7 +222,7 @@ ApiAnswer listAnswer(const ApiList& list, std::string_view query) {
     if (i != start) {
       a.body += ',';
     }
-    a.body += kept[static_cast<std::size_t>(i)]->json;
+    a.body += entryJson(list.kind, *kept[static_cast<std::size_t>(i)], now);
   }
   a.body += "]";
   return a;
@@ -202,6 +238,8 @@ const char* objectNoun(ApiListKind kind) {
       return "middleware";
     case ApiListKind::EntryPoints:
       return "entry point";
+    case ApiListKind::Certificates:
+      return "certificate";
   }
   return "object";
 }
@@ -224,20 +262,82 @@ std::optional<std::string> queryValue(std::string_view query, std::string_view k
   return std::nullopt;
 }
 
+namespace {
+
+// Traefik's support dump: version, static and runtime configuration as one tar.gz download.
+ApiAnswer supportDumpAnswer(const ApiContent& content, std::int64_t now) {
+  auto archive = tarGzip(content.support_files, now);
+  if (!archive) {
+    return errorAnswer(500, archive.error().message);
+  }
+  ApiAnswer a;
+  a.content_type = "application/gzip";
+  a.headers = "Content-Disposition: attachment; filename=support-dump.tar.gz\r\n";
+  a.body = std::move(*archive);
+  return a;
+}
+
+// The overview with its certificate counts filled in (a document without the slot is kept).
+std::string overviewAnswer(const ApiContent& content, const std::string& doc, std::int64_t now) {
+  std::size_t slot = doc.find(kOverviewCertificatesSlot);
+  auto list = content.lists.find("/api/certificates");
+  if (slot == std::string::npos || list == content.lists.end()) {
+    return doc;
+  }
+  int warnings = 0;
+  int errors = 0;
+  for (const ApiListEntry& e : list->second.entries) {
+    std::string status = certificateStatus(e.not_after, now);
+    warnings += status == "warning" ? 1 : 0;
+    errors += status == "expired" ? 1 : 0;
+  }
+  std::string section =
+      "\"certificates\":{\"total\":" + std::to_string(list->second.entries.size()) +
+      ",\"warnings\":" + std::to_string(warnings) + ",\"errors\":" + std::to_string(errors) + "}";
+  return std::string(doc).replace(slot, kOverviewCertificatesSlot.size(), section);
+}
+
+}  // namespace
+
+std::string certificateStatus(std::int64_t not_after, std::int64_t now) {
+  if (not_after < now) {
+    return "expired";
+  }
+  return not_after - now < kCertificateWarningSeconds ? "warning" : "enabled";
+}
+
 std::optional<ApiAnswer> answerApi(const ApiContent& content, std::string_view path,
                                    std::string_view query) {
+  return answerApi(content, path, query, static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+std::optional<ApiAnswer> answerApi(const ApiContent& content, std::string_view path,
+                                   std::string_view query, std::int64_t now) {
   if (auto list = content.lists.find(std::string(path)); list != content.lists.end()) {
-    return listAnswer(list->second, query);
+    return listAnswer(list->second, query, now);
+  }
+  if (path == "/api/support-dump" && !content.support_files.empty()) {
+    return supportDumpAnswer(content, now);
   }
   if (auto doc = content.documents.find(std::string(path)); doc != content.documents.end()) {
     ApiAnswer a;
-    a.body = doc->second;
+    a.body = path == "/api/overview" ? overviewAnswer(content, doc->second, now) : doc->second;
     return a;
   }
   // An unknown object under a list: Traefik's "router not found: NAME".
   std::size_t slash = path.rfind('/');
   if (slash != std::string_view::npos && slash + 1 < path.size()) {
     auto list = content.lists.find(std::string(path.substr(0, slash)));
+    if (list != content.lists.end() && list->second.kind == ApiListKind::Certificates) {
+      std::string_view id = path.substr(slash + 1);
+      for (const ApiListEntry& e : list->second.entries) {
+        if (e.id == id) {
+          ApiAnswer a;
+          a.body = entryJson(ApiListKind::Certificates, e, now);
+          return a;
+        }
+      }
+    }
     if (list != content.lists.end()) {
       return errorAnswer(404, std::string(objectNoun(list->second.kind)) +
                                   " not found: " + std::string(path.substr(slash + 1)));

@@ -139,10 +139,13 @@ void ClientConnection::answerOps(const runtime::ServiceSpec& service,
       }
       std::string headers =
           answer->next_page.empty() ? std::string() : "X-Next-Page: " + answer->next_page + "\r\n";
-      answerLocally(renderSimple(answer->status,
-                                 answer->json ? "application/json" : "text/plain; charset=utf-8",
-                                 answer->body, headers, false, ex_.head_request),
-                    false);
+      headers += answer->headers;
+      std::string type = !answer->content_type.empty() ? answer->content_type
+                         : answer->json                ? "application/json"
+                                                       : "text/plain; charset=utf-8";
+      answerLocally(
+          renderSimple(answer->status, type, answer->body, headers, false, ex_.head_request),
+          false);
       return;
     }
     default:

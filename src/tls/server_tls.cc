@@ -470,6 +470,7 @@ std::vector<ServerTls::CertificateSummary> ServerTls::certificateSummaries() con
     s.dns_names = c.info.dns_names;
     std::sort(s.dns_names.begin(), s.dns_names.end());
     s.not_after = c.info.not_after;
+    s.pem = c.cert_pem;
     out.push_back(std::move(s));
   };
   for (const auto& c : impl_->certs) {

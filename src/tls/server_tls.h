@@ -66,6 +66,7 @@ class ServerTls {
     std::string serial;
     std::vector<std::string> dns_names;
     std::int64_t not_after = 0;  // unix seconds
+    std::string pem;             // as loaded, leaf first (the API's /api/certificates)
   };
   std::vector<CertificateSummary> certificateSummaries() const;
 

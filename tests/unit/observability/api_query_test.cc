@@ -115,3 +115,92 @@ TEST_CASE("api query: query values are form-decoded, first one wins") {
   CHECK_FALSE(queryValue("a=1;b=2", "a").has_value());
   CHECK_FALSE(queryValue("", "a").has_value());
 }
+
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000;
+constexpr std::int64_t kDay = 24 * 3600;
+
+ApiListEntry certificate(std::string cn, std::string id, std::string issuer, std::int64_t not_after,
+                         std::vector<std::string> sans) {
+  ApiListEntry e;
+  e.json = "{\"commonName\":\"" + cn + "\"";  // the answer closes it after `status`
+  e.name = std::move(cn);
+  e.id = std::move(id);
+  e.issuer = issuer;
+  e.searched = {std::move(issuer)};
+  e.searched.insert(e.searched.end(), sans.begin(), sans.end());
+  e.not_after = not_after;
+  return e;
+}
+
+ApiContent certificates() {
+  ApiContent c;
+  ApiList& list = c.lists["/api/certificates"];
+  list.kind = ApiListKind::Certificates;
+  list.entries = {certificate("b.test", "bbbb", "Zeta CA", kNow + 100 * kDay, {"b.test"}),
+                  certificate("a.test", "aaaa", "Alpha CA", kNow + 10 * kDay, {"www.a.test"}),
+                  certificate("old.test", "cccc", "Alpha CA", kNow - 1, {"old.test"})};
+  c.support_files = {{"version.json", "{\"version\":\"1\"}"}};
+  return c;
+}
+
+std::string certs(std::string_view path, std::string_view query = {}) {
+  auto a = answerApi(certificates(), path, query, kNow);
+  REQUIRE(a.has_value());
+  REQUIRE(a->status == 200);
+  return a->body;
+}
+
+}  // namespace
+
+TEST_CASE("certificate status: expired, warning within 30 days, else enabled") {
+  CHECK(certificateStatus(kNow - 1, kNow) == "expired");
+  CHECK(certificateStatus(kNow, kNow) == "warning");
+  CHECK(certificateStatus(kNow + 30 * kDay - 1, kNow) == "warning");
+  CHECK(certificateStatus(kNow + 30 * kDay, kNow) == "enabled");
+}
+
+TEST_CASE("certificates: status added per request, Traefik's sorts and filters") {
+  CHECK(certs("/api/certificates") ==
+        "[{\"commonName\":\"a.test\",\"status\":\"warning\"},"
+        "{\"commonName\":\"b.test\",\"status\":\"enabled\"},"
+        "{\"commonName\":\"old.test\",\"status\":\"expired\"}]");
+  CHECK(certs("/api/certificates", "sortBy=validUntil").find("old.test") == 16);
+  CHECK(certs("/api/certificates", "sortBy=issuer&direction=desc").find("b.test") == 16);
+  CHECK(certs("/api/certificates", "status=expired") ==
+        "[{\"commonName\":\"old.test\",\"status\":\"expired\"}]");
+  CHECK(certs("/api/certificates", "search=WWW.A") ==
+        "[{\"commonName\":\"a.test\",\"status\":\"warning\"}]");
+  CHECK(certs("/api/certificates", "search=zeta") ==
+        "[{\"commonName\":\"b.test\",\"status\":\"enabled\"}]");
+  CHECK(certs("/api/certificates/bbbb") == "{\"commonName\":\"b.test\",\"status\":\"enabled\"}");
+  auto missing = answerApi(certificates(), "/api/certificates/dddd", "", kNow);
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(missing->body == "{\"message\":\"certificate not found: dddd\"}\n");
+}
+
+TEST_CASE("support dump: a gzip download of the published files") {
+  auto a = answerApi(certificates(), "/api/support-dump", "", kNow);
+  REQUIRE(a);
+  CHECK(a->status == 200);
+  CHECK(a->content_type == "application/gzip");
+  CHECK(a->headers == "Content-Disposition: attachment; filename=support-dump.tar.gz\r\n");
+  CHECK(a->body == *tarGzip({{"version.json", "{\"version\":\"1\"}"}}, kNow));
+  // Nothing published yet (before the first build): not found.
+  CHECK_FALSE(answerApi(ApiContent{}, "/api/support-dump", "", kNow));
+}
+
+TEST_CASE("overview: certificate counts by status filled in per request") {
+  ApiContent c = certificates();
+  c.documents["/api/overview"] = "{\"udp\":{},\"certificates\":null,\"features\":{}}";
+  auto a = answerApi(c, "/api/overview", "", kNow);
+  REQUIRE(a);
+  CHECK(a->body ==
+        "{\"udp\":{},\"certificates\":{\"total\":3,\"warnings\":1,\"errors\":1},\"features\":{}}");
+  // A year later all three have expired.
+  a = answerApi(c, "/api/overview", "", kNow + 365 * kDay);
+  REQUIRE(a);
+  CHECK(a->body.find("{\"total\":3,\"warnings\":0,\"errors\":3}") != std::string::npos);
+}

@@ -27,6 +27,7 @@ TEST_CASE("certificate summaries: CN, decimal serial, sorted SANs, notAfter") {
   REQUIRE(info);
   CHECK(s.not_after == info->not_after);
   CHECK(s.not_after > 1700000000);
+  CHECK(s.pem == leaf.cert_pem);  // what /api/certificates reads the details from
 }
 
 TEST_CASE("certificate summaries: a configured default certificate is included") {
