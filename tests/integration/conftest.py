@@ -82,8 +82,21 @@ def pier_factory(request, workdir):
         return p
 
     yield make
+    reports = []
     for p in started:
         p.stop()
+        reports += sanitizer_reports(p.log_text())
+    # Under the ASan+UBSan build a memory error or undefined behaviour fails the test that
+    # caused it, even when the requests it made still got the right answers.
+    assert not reports, "sanitizer report in Pier's log:\n" + "\n".join(reports)
+
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(log: str) -> list[str]:
+    """The lines of a Pier log that start a sanitizer report (none in a plain build)."""
+    return [line for line in log.splitlines() if any(m in line for m in SANITIZER_MARKERS)]
 
 
 @pytest.fixture
