@@ -27,6 +27,7 @@
 #include "providers/file/file_provider.h"
 #include "proxy/listener.h"
 #include "proxy/worker_context.h"
+#include "tls/wolfssl.h"
 
 namespace pier::app {
 namespace {
@@ -260,7 +261,9 @@ bool startWorkers(Runtime& rt, std::size_t count) {
           ctx->startSweep();
           rtp->workers_ready.fetch_add(1);
         },
-        [ctx] { ctx->closeAll(); });
+        [ctx] { ctx->closeAll(); },
+        // TLS handshakes ran on this thread: free wolfCrypt's per-thread tables with it
+        [] { tls::releaseThreadCaches(); });
   }
   while (rt.workers_ready.load() < count) {
     std::this_thread::yield();

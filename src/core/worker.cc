@@ -21,9 +21,11 @@ Worker::~Worker() {
   }
 }
 
-void Worker::start(std::function<void()> on_start, std::function<void()> on_stop) {
+void Worker::start(std::function<void()> on_start, std::function<void()> on_stop,
+                   std::function<void()> on_exit) {
   on_start_ = std::move(on_start);
   on_stop_ = std::move(on_stop);
+  on_exit_ = std::move(on_exit);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -50,6 +52,9 @@ void Worker::run() {
   // R9: every handle must be closed by now; a busy loop here is a leak worth shouting about.
   if (uv_loop_close(&loop_) != 0) {
     log::error(name_ + ": loop closed with handles still open");
+  }
+  if (on_exit_) {
+    on_exit_();
   }
 }
 

@@ -22,8 +22,10 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // `on_start` runs on the worker thread before the loop starts; `on_stop` runs on the worker
-  // thread when stop() is requested and must close every handle it owns.
-  void start(std::function<void()> on_start, std::function<void()> on_stop);
+  // thread when stop() is requested and must close every handle it owns; `on_exit` runs on the
+  // worker thread once its loop has run dry (per-thread library caches).
+  void start(std::function<void()> on_start, std::function<void()> on_stop,
+             std::function<void()> on_exit = {});
   void post(Mailbox::Task task) { mailbox_->post(std::move(task)); }
   // Asks the worker to run on_stop, close its mailbox, and let its loop run dry.
   void stop();
@@ -41,6 +43,7 @@ class Worker {
   std::unique_ptr<Mailbox> mailbox_;  // declared after loop_: destroyed before it
   std::thread thread_;
   std::function<void()> on_start_;
+  std::function<void()> on_exit_;
   std::function<void()> on_stop_;
 };
 

@@ -2,11 +2,21 @@
 
 #include <mutex>
 
+// clang-format off
+#include <wolfssl/wolfcrypt/ecc.h>
+// clang-format on
+
 namespace pier::tls {
 
 void initOnce() {
   static std::once_flag once;
   std::call_once(once, [] { wolfSSL_Init(); });
+}
+
+void releaseThreadCaches() {
+#if defined(HAVE_ECC) && defined(FP_ECC)
+  wc_ecc_fp_free();
+#endif
 }
 
 std::string errorString(int code) {

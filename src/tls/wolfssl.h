@@ -15,6 +15,11 @@ namespace pier::tls {
 // wolfSSL_Init exactly once per process; thread-safe and idempotent.
 void initOnce();
 
+// wolfCrypt keeps caches per thread (the ECC fixed-point tables of FP_ECC builds, as Debian's):
+// a thread that did handshakes calls this just before it ends, or its tables (about 1.6 MB for
+// two curves) are lost with it, which LeakSanitizer reports.
+void releaseThreadCaches();
+
 // wolfSSL's text for an error code (negative numbers from wolfSSL_get_error and wolfCrypt).
 std::string errorString(int code);
 
