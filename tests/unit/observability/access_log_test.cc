@@ -182,8 +182,8 @@ TEST_CASE("an exchange keeps only the request headers its log line can print") {
 }
 
 TEST_CASE("json values escape as base::appendJsonString does, wherever the byte sits") {
-  // The line writer scans eight bytes at a time: put each byte that needs an escape (and some
-  // that do not) at every offset of a word, at the end, and in runs.
+  // Put each byte that needs an escape (and some that do not) at every offset of a short value,
+  // at the end, and in runs.
   pier::http::HeaderMap h;
   AccessLogSettings s;
   const std::string specials = std::string("\"\\\n\t\x01\x1f", 6) + "\x7f\x80<&/ ";
