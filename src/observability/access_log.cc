@@ -117,42 +117,6 @@ FieldMode lookupLower(const std::map<std::string, FieldMode, std::less<>>& names
 
 }  // namespace
 
-std::string_view logFieldName(LogField field) {
-  static constexpr std::string_view kNames[] = {"ClientAddr",
-                                                "ClientHost",
-                                                "ClientPort",
-                                                "ClientUsername",
-                                                "DownstreamContentSize",
-                                                "DownstreamStatus",
-                                                "Duration",
-                                                "OriginContentSize",
-                                                "OriginDuration",
-                                                "OriginStatus",
-                                                "Overhead",
-                                                "RequestAddr",
-                                                "RequestHost",
-                                                "RequestPort",
-                                                "RequestContentSize",
-                                                "RequestCount",
-                                                "RequestMethod",
-                                                "RequestPath",
-                                                "RequestProtocol",
-                                                "RequestScheme",
-                                                "RetryAttempts",
-                                                "RouterName",
-                                                "ServiceName",
-                                                "ServiceURL",
-                                                "ServiceAddr",
-                                                "StartLocal",
-                                                "StartUTC",
-                                                "TLSCipher",
-                                                "TLSClientSubject",
-                                                "TLSVersion",
-                                                "entryPointName"};
-  static_assert(std::size(kNames) == static_cast<std::size_t>(LogField::Count));
-  return kNames[static_cast<std::size_t>(field)];
-}
-
 KeptFields::KeptFields(const AccessLogSettings& settings) {
   static_assert(static_cast<unsigned>(LogField::Count) <= 64);
   for (unsigned i = 0; i < static_cast<unsigned>(LogField::Count); ++i) {

@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,8 @@
 #include "http/header_map.h"
 
 namespace pier::observability {
+
+struct JsonLineMemo;  // observability/access_log_memo.h
 
 enum class FieldMode : std::uint8_t { Keep, Drop, Redact };
 
@@ -96,7 +99,41 @@ enum class LogField : std::uint8_t {
   EntryPointName,
   Count
 };
-std::string_view logFieldName(LogField field);
+constexpr std::string_view logFieldName(LogField field) {
+  constexpr std::string_view kNames[] = {"ClientAddr",
+                                         "ClientHost",
+                                         "ClientPort",
+                                         "ClientUsername",
+                                         "DownstreamContentSize",
+                                         "DownstreamStatus",
+                                         "Duration",
+                                         "OriginContentSize",
+                                         "OriginDuration",
+                                         "OriginStatus",
+                                         "Overhead",
+                                         "RequestAddr",
+                                         "RequestHost",
+                                         "RequestPort",
+                                         "RequestContentSize",
+                                         "RequestCount",
+                                         "RequestMethod",
+                                         "RequestPath",
+                                         "RequestProtocol",
+                                         "RequestScheme",
+                                         "RetryAttempts",
+                                         "RouterName",
+                                         "ServiceName",
+                                         "ServiceURL",
+                                         "ServiceAddr",
+                                         "StartLocal",
+                                         "StartUTC",
+                                         "TLSCipher",
+                                         "TLSClientSubject",
+                                         "TLSVersion",
+                                         "entryPointName"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(LogField::Count));
+  return kNames[static_cast<std::size_t>(field)];
+}
 
 // Which fields a line keeps, decided once from fields.defaultMode and fields.names (a line
 // then tests a bit per field instead of looking names up).
@@ -146,6 +183,8 @@ struct AccessLogEntry {
   std::string_view tls_version;
   std::string_view tls_cipher;
   std::string_view tls_client_subject;
+  // The connection's rendered pieces (json format); nullptr renders everything.
+  JsonLineMemo* memo = nullptr;
 };
 
 class AccessLog;

@@ -1,5 +1,10 @@
 // The JSON access-log line, with Traefik's field names and order.
 //
+// Why pieces: on a keep-alive connection the client fields, the route fields and the TLS and
+// entry-point fields repeat from line to line; each is rendered once into the connection's
+// JsonLineMemo and copied afterwards (access_log_memo.h). Keys are compile-time constants, so
+// writing one is a fixed-size copy the compiler inlines.
+//
 // Why a writer over a pre-sized region instead of std::string appends: a line is about thirty
 // fields of a few bytes each, and the per-append capacity check and out-of-line copy were most
 // of a line's cost. The line's size has an upper bound known before writing (every value byte
@@ -9,6 +14,7 @@
 
 #include "observability/access_log.h"
 #include "observability/access_log_fields.h"
+#include "observability/access_log_memo.h"
 #include "observability/log_time.h"
 
 namespace pier::observability {
@@ -75,6 +81,11 @@ class LineWriter {
   }
   // Overwrites the line's first byte (every field is written with a leading comma).
   void replaceFirst(char c) { out_[start_] = c; }
+  // What was written since `mark` (a pointer taken with position()).
+  char* position() const { return p_; }
+  std::string_view since(const char* mark) const {
+    return {mark, static_cast<std::size_t>(p_ - mark)};
+  }
 
  private:
   void escape(unsigned char c) {
@@ -104,17 +115,143 @@ class LineWriter {
   char* p_;
 };
 
-// `,"Name":` for every field, built once.
+// `,"Name":` for every field, laid out at compile time: with a constant field, the key's size
+// is a constant and its copy is inlined.
 struct JsonKeys {
-  std::string text[static_cast<std::size_t>(LogField::Count)];
-  JsonKeys() {
-    for (std::size_t i = 0; i < static_cast<std::size_t>(LogField::Count); ++i) {
-      text[i] = ",\"" + std::string(logFieldName(static_cast<LogField>(i))) + "\":";
+  static constexpr std::size_t kCount = static_cast<std::size_t>(LogField::Count);
+  char bytes[kCount * 32] = {};
+  std::uint16_t offset[kCount] = {};
+  std::uint8_t size[kCount] = {};
+
+  constexpr JsonKeys() {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < kCount; ++i) {
+      std::string_view name = logFieldName(static_cast<LogField>(i));
+      offset[i] = static_cast<std::uint16_t>(at);
+      bytes[at++] = ',';
+      bytes[at++] = '"';
+      for (char c : name) {
+        bytes[at++] = c;
+      }
+      bytes[at++] = '"';
+      bytes[at++] = ':';
+      size[i] = static_cast<std::uint8_t>(at - offset[i]);
     }
   }
-  std::string_view operator[](LogField f) const { return text[static_cast<std::size_t>(f)]; }
+  constexpr std::string_view operator[](LogField f) const {
+    auto i = static_cast<std::size_t>(f);
+    return {bytes + offset[i], size[i]};
+  }
 };
-const JsonKeys kJsonKeys;
+constexpr JsonKeys kJsonKeys;
+
+// Field writers over one line: `text` escapes its value, `clean` copies a value that cannot
+// need escaping (numbers' text, addresses, timestamps, constants). The field is a template
+// argument so that its key is a constant-size copy.
+class FieldWriter {
+ public:
+  FieldWriter(LineWriter& w, const KeptFields& kept) : w_(w), kept_(kept) {}
+  template <LogField F>
+  void text(std::string_view v) {
+    if (kept_[F]) {
+      w_.put(kJsonKeys[F]);
+      w_.jsonString(v);
+    }
+  }
+  template <LogField F>
+  void clean(std::string_view v) {
+    if (kept_[F]) {
+      w_.put(kJsonKeys[F]);
+      w_.put('"');
+      w_.put(v);
+      w_.put('"');
+    }
+  }
+  template <LogField F>
+  void number(std::int64_t v) {
+    if (kept_[F]) {
+      w_.put(kJsonKeys[F]);
+      w_.integer(v);
+    }
+  }
+  bool kept(LogField f) const { return kept_[f]; }
+  LineWriter& line() { return w_; }
+
+ private:
+  LineWriter& w_;
+  const KeptFields& kept_;
+};
+
+// ClientAddr .. ClientUsername.
+void writeClientFields(FieldWriter& out, const AccessLogEntry& e) {
+  using F = LogField;
+  LineWriter& w = out.line();
+  if (out.kept(F::ClientAddr)) {
+    w.put(kJsonKeys[F::ClientAddr]);
+    // "[v6]:port" or "v4:port"; an address has nothing to escape
+    bool v6 = e.client_ip.find(':') != std::string_view::npos;
+    w.put(v6 ? "\"[" : "\"");
+    w.put(e.client_ip);
+    w.put(v6 ? "]:" : ":");
+    w.integer(e.client_port);
+    w.put('"');
+  }
+  out.text<F::ClientHost>(clientHost(e));
+  if (out.kept(F::ClientPort)) {
+    w.put(kJsonKeys[F::ClientPort]);
+    w.put('"');
+    w.integer(e.client_port);
+    w.put('"');
+  }
+  out.clean<F::ClientUsername>("-");
+}
+
+// RouterName .. ServiceAddr.
+void writeRouteFields(FieldWriter& out, const AccessLogEntry& e) {
+  using F = LogField;
+  if (!e.router.empty()) {
+    out.text<F::RouterName>(e.router);
+  }
+  if (!e.service.empty()) {
+    out.text<F::ServiceName>(e.service);
+  }
+  if (!e.service_url.empty()) {
+    out.text<F::ServiceURL>(e.service_url);
+    out.text<F::ServiceAddr>(e.service_addr);
+  }
+}
+
+// TLSCipher .. entryPointName.
+void writeConnectionTail(FieldWriter& out, const AccessLogEntry& e) {
+  using F = LogField;
+  if (e.tls) {
+    out.text<F::TLSCipher>(e.tls_cipher);
+    if (!e.tls_client_subject.empty()) {
+      out.text<F::TLSClientSubject>(e.tls_client_subject);
+    }
+    out.text<F::TLSVersion>(e.tls_version);
+  }
+  if (!e.entry_point.empty()) {
+    out.text<F::EntryPointName>(e.entry_point);
+  }
+}
+
+// Writes a piece through `memo` when it has one (copied while its inputs are unchanged).
+template <std::size_t N, typename Render>
+void writePiece(FieldWriter& out, MemoPiece<N>* memo, const typename MemoPiece<N>::Inputs& inputs,
+                std::uint64_t number, Render render) {
+  if (memo == nullptr) {
+    render();
+    return;
+  }
+  if (memo->matches(inputs, number)) {
+    out.line().put(memo->text());
+    return;
+  }
+  const char* mark = out.line().position();
+  render();
+  memo->store(inputs, number, out.line().since(mark));
+}
 
 // An upper bound of the line's length.
 std::size_t lineBound(const AccessLogEntry& e, bool with_headers) {
@@ -139,96 +276,64 @@ void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const Acce
   bool with_headers = e.request_headers != nullptr &&
                       (s.headers_default != FieldMode::Drop || !s.header_names.empty());
   LineWriter w(out, lineBound(e, with_headers));
-  auto str = [&](F f, std::string_view v) {
-    if (kept[f]) {
-      w.put(kJsonKeys[f]);
-      w.jsonString(v);
-    }
-  };
-  auto num = [&](F f, std::int64_t v) {
-    if (kept[f]) {
-      w.put(kJsonKeys[f]);
-      w.integer(v);
-    }
-  };
-  if (kept[F::ClientAddr]) {
-    w.put(kJsonKeys[F::ClientAddr]);
-    // "[v6]:port" or "v4:port"; an address has nothing to escape
-    bool v6 = e.client_ip.find(':') != std::string_view::npos;
-    w.put(v6 ? "\"[" : "\"");
-    w.put(e.client_ip);
-    w.put(v6 ? "]:" : ":");
-    w.integer(e.client_port);
-    w.put('"');
-  }
-  str(F::ClientHost, clientHost(e));
-  if (kept[F::ClientPort]) {
-    w.put(kJsonKeys[F::ClientPort]);
-    w.put('"');
-    w.integer(e.client_port);
-    w.put('"');
-  }
-  str(F::ClientUsername, "-");
-  num(F::DownstreamContentSize, static_cast<std::int64_t>(e.response_bytes));
-  num(F::DownstreamStatus, e.status);
-  num(F::Duration, e.duration_ns);
+  FieldWriter f(w, kept);
+  JsonLineMemo* memo = e.memo;
+  writePiece(f, memo != nullptr ? &memo->client : nullptr, {e.client_ip, e.forwarded_for},
+             static_cast<std::uint64_t>(e.client_port), [&] { writeClientFields(f, e); });
+  f.number<F::DownstreamContentSize>(static_cast<std::int64_t>(e.response_bytes));
+  f.number<F::DownstreamStatus>(e.status);
+  f.number<F::Duration>(e.duration_ns);
   if (e.forwarded) {
-    num(F::OriginContentSize, static_cast<std::int64_t>(e.response_bytes));
-    num(F::OriginDuration, e.duration_ns);
-    num(F::OriginStatus, e.status);
+    f.number<F::OriginContentSize>(static_cast<std::int64_t>(e.response_bytes));
+    f.number<F::OriginDuration>(e.duration_ns);
+    f.number<F::OriginStatus>(e.status);
   }
-  num(F::Overhead, e.forwarded ? 0 : e.duration_ns);
+  f.number<F::Overhead>(e.forwarded ? 0 : e.duration_ns);
   if (!e.host.empty()) {
     std::string_view req_host, req_port;
     splitHostPort(e.host, req_host, req_port);
-    str(F::RequestAddr, e.host);
-    str(F::RequestHost, req_host.empty() ? e.host : req_host);
-    str(F::RequestPort, req_port.empty() ? "-" : req_port);
+    std::string_view host = req_host.empty() ? e.host : req_host;
+    std::string_view port = req_port.empty() ? "-" : req_port;
+    if (firstToEscape(e.host) == e.host.size()) {  // one scan: its parts are clean too
+      f.clean<F::RequestAddr>(e.host);
+      f.clean<F::RequestHost>(host);
+      f.clean<F::RequestPort>(port);
+    } else {
+      f.text<F::RequestAddr>(e.host);
+      f.text<F::RequestHost>(host);
+      f.text<F::RequestPort>(port);
+    }
   }
-  num(F::RequestContentSize, static_cast<std::int64_t>(e.request_bytes));
-  num(F::RequestCount, static_cast<std::int64_t>(e.request_count));
-  str(F::RequestMethod, e.method);
-  str(F::RequestPath, e.target);
-  str(F::RequestProtocol, protocolText(e.version_minor));
-  str(F::RequestScheme, e.tls ? "https" : "http");
-  num(F::RetryAttempts, e.retries);
-  if (!e.router.empty()) {
-    str(F::RouterName, e.router);
-  }
-  if (!e.service.empty()) {
-    str(F::ServiceName, e.service);
-  }
-  if (!e.service_url.empty()) {
-    str(F::ServiceURL, e.service_url);
-    str(F::ServiceAddr, e.service_addr);
-  }
+  f.number<F::RequestContentSize>(static_cast<std::int64_t>(e.request_bytes));
+  f.number<F::RequestCount>(static_cast<std::int64_t>(e.request_count));
+  f.text<F::RequestMethod>(e.method);
+  f.text<F::RequestPath>(e.target);
+  f.clean<F::RequestProtocol>(protocolText(e.version_minor));
+  f.clean<F::RequestScheme>(e.tls ? "https" : "http");
+  f.number<F::RetryAttempts>(e.retries);
+  writePiece(f, memo != nullptr ? &memo->route : nullptr,
+             {e.router, e.service, e.service_url, e.service_addr}, 0,
+             [&] { writeRouteFields(f, e); });
   if (kept[F::StartLocal] || kept[F::StartUTC]) {
     thread_local SecondText start_cache;
     char buf[64];
     std::string_view start = rfc3339Nano(buf, e.start, start_cache);
-    str(F::StartLocal, start);
-    str(F::StartUTC, start);
+    f.clean<F::StartLocal>(start);
+    f.clean<F::StartUTC>(start);
   }
-  if (e.tls) {
-    str(F::TLSCipher, e.tls_cipher);
-    if (!e.tls_client_subject.empty()) {
-      str(F::TLSClientSubject, e.tls_client_subject);
-    }
-    str(F::TLSVersion, e.tls_version);
-  }
-  if (!e.entry_point.empty()) {
-    str(F::EntryPointName, e.entry_point);
-  }
+  writePiece(f, memo != nullptr ? &memo->tail : nullptr,
+             {e.tls_version, e.tls_cipher, e.tls_client_subject, e.entry_point}, e.tls ? 1 : 0,
+             [&] { writeConnectionTail(f, e); });
   if (with_headers) {
-    for (const auto& f : e.request_headers->fields()) {
-      FieldMode m = s.headerMode(f.name);
+    for (const auto& field : e.request_headers->fields()) {
+      FieldMode m = s.headerMode(field.name);
       if (m == FieldMode::Drop) {
         continue;
       }
       w.put(",\"request_");
-      w.jsonChars(f.name);
+      w.jsonChars(field.name);
       w.put("\":");
-      w.jsonString(m == FieldMode::Redact ? std::string_view("REDACTED") : f.value);
+      w.jsonString(m == FieldMode::Redact ? std::string_view("REDACTED") : field.value);
     }
   }
   // Timestamps need no escaping.

@@ -20,22 +20,20 @@ void ExchangeRecord::noteLocalReply(std::string_view response) {
   }
 }
 
-void ExchangeRecord::keepRequest(const http::RequestHead& head, const AccessLogSettings& settings) {
-  LoggedRequest& r = request.emplace();
-  r.method = head.method;
-  r.target = head.target;
-  r.version_minor = head.version_minor;
-  if (const std::string* host = head.headers.get("Host")) {
-    r.host = *host;
-  }
-  if (const std::string* xff = head.headers.get("X-Forwarded-For")) {
-    r.forwarded_for = *xff;
-    r.has_forwarded_for = true;
-  }
+void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSettings& settings) {
+  method.assign(head.method);
+  target.assign(head.target);
+  version_minor = head.version_minor;
+  const std::string* host_field = head.headers.get("Host");
+  host.assign(host_field != nullptr ? std::string_view(*host_field) : std::string_view());
+  const std::string* xff = head.headers.get("X-Forwarded-For");
+  has_forwarded_for = xff != nullptr;
+  forwarded_for.assign(xff != nullptr ? std::string_view(*xff) : std::string_view());
+  headers.fields().clear();
   if (settings.anyHeaderKept()) {
     for (const http::HeaderField& f : head.headers.fields()) {
       if (settings.headerMode(f.name) != FieldMode::Drop) {
-        r.headers.fields().push_back(f);
+        headers.fields().push_back(f);
       }
     }
   }

@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "http/message.h"
 #include "observability/access_log.h"
+#include "observability/access_log_memo.h"
 #include "observability/metrics_shard.h"
 #include "observability/request_labels.h"
 #include "runtime/snapshot.h"
@@ -31,29 +31,17 @@ struct ExchangeRecord {
   Protocol protocol = Protocol::Http;
   bool started = false;
   bool internal = false;  // answered by an internal service: not observed (addInternals=false)
-  // What an access-log line prints of the request as received (before middlewares and
-  // forwarding change it); kept when the log is on. Plain strings for the common case, so that
-  // a short request costs no allocation.
-  struct LoggedRequest {
-    std::string method;
-    std::string target;
-    int version_minor = 1;
-    std::string host;           // first Host field; empty when none
-    std::string forwarded_for;  // first X-Forwarded-For field
-    bool has_forwarded_for = false;
-    http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
-  };
-  std::optional<LoggedRequest> request;
+  // The request as an access-log line prints it (the connection's ConnectionLog holds it);
+  // null when the log is off.
+  const LoggedRequest* request = nullptr;
 
-  // `log`: the worker's access log, nullptr when off.
-  void begin(const http::RequestHead& head, const AccessLogShard* log) {
+  // `logged`: where the access log keeps this request (already assigned), nullptr when off.
+  void begin(const http::RequestHead& head, const LoggedRequest* logged) {
     start = Clock::now();
     method = methodOf(head.method);
     protocol = protocolOf(head.headers);
     started = true;
-    if (log != nullptr) {
-      keepRequest(head, log->settings());
-    }
+    request = logged;
   }
   void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
     router = &r;
@@ -62,11 +50,6 @@ struct ExchangeRecord {
   }
   // A response the proxy rendered itself: its status and body size come from its bytes.
   void noteLocalReply(std::string_view response);
-
- private:
-  // Copies what a log line can print: the request line, Host, X-Forwarded-For, and the
-  // headers whose mode is not drop (none unless accessLog.fields.headers asks).
-  void keepRequest(const http::RequestHead& head, const AccessLogSettings& settings);
 };
 
 }  // namespace pier::observability

@@ -42,10 +42,21 @@ std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_po
   std::string_view date = utcText(secs, "%Y-%m-%dT%H:%M:%S", cache);
   std::size_t n = date.copy(buf, sizeof buf - 11);
   if (ns != 0) {
+    // Nine digits, two at a time (a line writes two of these timestamps).
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    auto value = static_cast<std::uint32_t>(ns);
+    char* digits = buf + n + 1;
     buf[n] = '.';
-    for (std::size_t i = 9; i >= 1; --i) {
-      buf[n + i] = static_cast<char>('0' + ns % 10);
-      ns /= 10;
+    digits[0] = static_cast<char>('0' + value / 100000000);
+    value %= 100000000;
+    for (int i = 3; i >= 0; --i) {
+      std::uint32_t pair = value % 100;
+      value /= 100;
+      digits[1 + 2 * i] = kPairs[2 * pair];
+      digits[2 + 2 * i] = kPairs[2 * pair + 1];
     }
     n += 10;
     while (buf[n - 1] == '0') {

@@ -194,7 +194,7 @@ void ClientConnection::handleParseError() {
 void ClientConnection::onRequestHead(http::RequestHead&& head, const http::BodyInfo& body) {
   phase_ = Phase::Exchange;
   ex_ = Exchange{};
-  ex_.obs.begin(head, ctx_.accessLog());
+  ex_.obs.begin(head, keepForAccessLog(head));
   ex_.request_body = body.kind;
   ex_.head_request = head.method == "HEAD";
   ex_.upgrade = body.upgrade;

@@ -157,6 +157,7 @@ class ClientConnection final : public TcpConnection,
   // End of an exchange: metrics sample and access-log line (exchange_report.cc).
   void reportExchange();
   void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);
+  std::string_view clientSubjectForLog(const tls::Session& session);
   // Middlewares (client_middleware.cc): false when one answered (the answer has been sent), or
   // the chain went asynchronous and continues on its own (client_async.cc).
   bool runRequestMiddlewares(const middleware::Chain& chain, http::RequestHead& head,
@@ -201,6 +202,9 @@ class ClientConnection final : public TcpConnection,
   bool retryAfterFailure(UpstreamFailure failure);  // true: another attempt is under way
   void onRetryTimer();
 
+  // Copies what the access log prints of `head` (nullptr when the log is off).
+  const observability::LoggedRequest* keepForAccessLog(const http::RequestHead& head);
+
   // Response-body filters and request buffering (client_body_filter.cc).
   // True when the response head is held back (or the response was replaced by a 500).
   bool startBodyFilter(std::unique_ptr<middleware::BodyFilter> filter, http::ResponseHead& head);
@@ -223,6 +227,8 @@ class ClientConnection final : public TcpConnection,
   base::IpAddress peer_;
   std::uint16_t peer_port_ = 0;  // from accept; the access log prints it per request
   std::string peer_text_;        // peer_ as text, made once by the first access-log line
+  // Access log on: the request copy and the rendered line pieces its requests share.
+  std::unique_ptr<observability::ConnectionLog> log_state_;
   Phase phase_ = Phase::Classify;
   int tcp_proxy_protocol_ = 0;        // PROXY protocol version to send once a TCP route connects
   bool tls_terminated_ = false;       // a TLS session decrypts this connection

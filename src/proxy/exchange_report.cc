@@ -40,9 +40,22 @@ void ClientConnection::reportExchange() {
   }
 }
 
+const observability::LoggedRequest* ClientConnection::keepForAccessLog(
+    const http::RequestHead& head) {
+  const observability::AccessLogShard* log = ctx_.accessLog();
+  if (log == nullptr) {
+    return nullptr;
+  }
+  if (!log_state_) {
+    log_state_ = std::make_unique<observability::ConnectionLog>();
+  }
+  log_state_->request.assign(head, log->settings());
+  return &log_state_->request;
+}
+
 void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns) {
   const observability::ExchangeRecord& r = ex_.obs;
-  const observability::ExchangeRecord::LoggedRequest& req = *r.request;
+  const observability::LoggedRequest& req = *r.request;
   observability::AccessLogEntry e;
   e.logged = std::chrono::system_clock::now();
   e.start = e.logged - std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -80,7 +93,6 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::i
   }
   e.entry_point = ep_.name;
   e.retries = r.retries;
-  std::string client_subject;
   if (const tls::Session* session = tlsSession(); session != nullptr && tls_terminated_) {
     e.tls = true;
     e.tls_version = session->version();
@@ -88,17 +100,26 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::i
       e.tls_version.remove_prefix(4);  // Traefik writes "1.3"
     }
     e.tls_cipher = session->cipher();
-    // Only connections with a client certificate pay for parsing it, once per logged request.
-    std::vector<std::string> chain = session->peerCertificatesPem();
+    e.tls_client_subject = clientSubjectForLog(*session);
+  }
+  e.request_count = ctx_.process().access_log->nextRequestCount();
+  e.memo = &log_state_->json;
+  log.add(e);
+}
+
+std::string_view ClientConnection::clientSubjectForLog(const tls::Session& session) {
+  std::optional<std::string>& subject = log_state_->tls_client_subject;
+  if (!subject) {
+    // The certificate is the connection's: parsed once, only when a client sent one.
+    subject.emplace();
+    std::vector<std::string> chain = session.peerCertificatesPem();
     if (!chain.empty()) {
       if (auto fields = tls::certFields(chain.front())) {
-        client_subject = tls::distinguishedNameText(fields->subject);
-        e.tls_client_subject = client_subject;
+        *subject = tls::distinguishedNameText(fields->subject);
       }
     }
   }
-  e.request_count = ctx_.process().access_log->nextRequestCount();
-  log.add(e);
+  return *subject;
 }
 
 }  // namespace pier::proxy

@@ -146,3 +146,31 @@ def test_no_lost_lines_under_load(pier_factory, backend, workdir):
     got = lines(path, "/app/load/")
     assert len(got) == clients * per_client
     assert len(set(CLF.match(l).group(5) for l in got)) == clients * per_client
+
+
+def test_keep_alive_lines_follow_each_request(pier_factory, backend_factory, workdir):
+    # A connection's JSON lines reuse the pieces that repeat (client, route, entry point); when
+    # the route or a trusted X-Forwarded-For changes on the same connection, the line must too.
+    a, b = backend_factory("a"), backend_factory("b")
+    path = workdir / "access.log"
+    static = {"accessLog": {"filePath": str(path), "format": "json"},
+              "entryPoints": {"web": {"forwardedHeaders": {"insecure": True}}}}
+    routers = {"ra": router("PathPrefix(`/app/a`)", "sa", ["web"]),
+               "rb": router("PathPrefix(`/app/b`)", "sb", ["web"])}
+    p = pier_factory(static=static, dynamic=harness.dynamic(routers, {"sa": lb(a), "sb": lb(b)}))
+    plan = [("a", None), ("a", None), ("b", None), ("a", "203.0.113.7"), ("a", "203.0.113.8"),
+            ("b", "203.0.113.8"), ("b", None)]
+    with p.client() as c:
+        for i, (which, xff) in enumerate(plan):
+            headers = {"X-Forwarded-For": xff} if xff else {}
+            assert c.get(f"/app/{which}/{i}", headers=headers).status == 200
+    got = [json.loads(l) for l in wait_lines(path, len(plan))]
+    assert len({e["ClientPort"] for e in got}) == 1  # one connection
+    by_path = {e["RequestPath"]: e for e in got}
+    for i, (which, xff) in enumerate(plan):
+        e = by_path[f"/app/{which}/{i}"]
+        backend_url = (a if which == "a" else b).url
+        assert (e["RouterName"], e["ServiceName"], e["ServiceURL"]) == \
+            (f"r{which}@file", f"s{which}@file", backend_url), e
+        assert e["ClientHost"] == (xff or "127.0.0.1"), e
+        assert e["ClientAddr"] == f"127.0.0.1:{e['ClientPort']}", e

@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "observability/access_log.h"
+#include "observability/access_log_memo.h"
 #include "observability/exchange_record.h"
 
 using namespace pier::observability;
@@ -125,6 +126,55 @@ TEST_CASE("json line, byte for byte") {
   CHECK(j.find("\"StartUTC\":\"2023-11-14T22:14:21.12Z\"") != std::string::npos);
 }
 
+TEST_CASE("a connection's remembered pieces never print a stale value") {
+  // One memo across a connection's lines: every line must equal the line made without it,
+  // including when a value changes to another of the same length.
+  pier::http::HeaderMap h;
+  AccessLogSettings s;
+  KeptFields kept(s);
+  JsonLineMemo memo;
+  std::vector<AccessLogEntry> lines;
+  AccessLogEntry e = entry(h);
+  e.logged = e.start;
+  lines.push_back(e);
+  lines.push_back(e);   // unchanged: copied from the memo
+  e.router = "q@file";  // same length, other router
+  lines.push_back(e);
+  e.service_url = "http://10.0.0.3:80";
+  e.service_addr = "10.0.0.3:80";
+  lines.push_back(e);
+  e.forwarded = false;  // answered by the proxy: no server
+  e.service_url = e.service_addr = {};
+  lines.push_back(e);
+  e.forwarded_for = "203.0.113.9";  // a trusted X-Forwarded-For names the client
+  lines.push_back(e);
+  e.forwarded_for = "203.0.113.8";
+  lines.push_back(e);
+  e.client_port = 5556;
+  lines.push_back(e);
+  e.tls = true;  // the same fields, now over TLS
+  e.tls_version = "1.3";
+  e.tls_cipher = "TLS_AES_128_GCM_SHA256";
+  lines.push_back(e);
+  e.tls_client_subject = "CN=client";
+  lines.push_back(e);
+  e.entry_point = "websecure";
+  lines.push_back(e);
+  e.router = "q\"x@file";  // a value that needs escaping, remembered escaped
+  lines.push_back(e);
+  lines.push_back(e);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    CAPTURE(i);
+    std::string plain;
+    AccessLog::appendJson(plain, lines[i], s, kept);
+    AccessLogEntry with_memo = lines[i];
+    with_memo.memo = &memo;
+    std::string remembered;
+    AccessLog::appendJson(remembered, with_memo, s, kept);
+    CHECK(remembered == plain);
+  }
+}
+
 TEST_CASE("field and header names match whatever their case") {
   AccessLogSettings s;
   CHECK(s.keepField("ClientPort"));
@@ -139,7 +189,7 @@ TEST_CASE("field and header names match whatever their case") {
   CHECK(s.anyHeaderKept());
 }
 
-TEST_CASE("an exchange keeps only the request headers its log line can print") {
+TEST_CASE("a logged request keeps only the headers its line can print") {
   pier::http::RequestHead head{.method = "GET", .target = "/x", .version_minor = 1, .headers = {}};
   head.headers.add("host", "a.example");
   head.headers.add("User-Agent", "curl/8");
@@ -148,37 +198,47 @@ TEST_CASE("an exchange keeps only the request headers its log line can print") {
   head.headers.add("Referer", "http://r/");
 
   AccessLogSettings s;
-  s.file_path = "/dev/null";
   s.header_names["referer"] = FieldMode::Drop;
-  auto dropping = AccessLog::open(s, 1);
-  REQUIRE(dropping);
-  ExchangeRecord r;
-  r.begin(head, &(*dropping)->shard(0));
-  REQUIRE(r.request);
-  CHECK(r.request->method == "GET");
-  CHECK(r.request->target == "/x");
-  CHECK(r.request->headers.empty());  // no header is printed: none is copied
-  CHECK(r.request->host == "a.example");
-  CHECK(r.request->has_forwarded_for);
-  CHECK(r.request->forwarded_for == "1.2.3.4");
+  LoggedRequest r;
+  r.assign(head, s);
+  CHECK(r.method == "GET");
+  CHECK(r.target == "/x");
+  CHECK(r.headers.empty());  // no header is printed: none is copied
+  CHECK(r.host == "a.example");
+  CHECK(r.has_forwarded_for);
+  CHECK(r.forwarded_for == "1.2.3.4");
 
   s.header_names["user-agent"] = FieldMode::Redact;  // one header asked for
-  auto one = AccessLog::open(s, 1);
-  REQUIRE(one);
-  r.begin(head, &(*one)->shard(0));
-  REQUIRE(r.request->headers.size() == 1);
-  CHECK(r.request->headers.fields()[0].name == "User-Agent");
+  r.assign(head, s);
+  REQUIRE(r.headers.size() == 1);
+  CHECK(r.headers.fields()[0].name == "User-Agent");
 
   s.headers_default = FieldMode::Keep;  // all but Referer
-  auto all = AccessLog::open(s, 1);
-  REQUIRE(all);
-  r.begin(head, &(*all)->shard(0));
-  CHECK(r.request->headers.size() == 4);
-  CHECK_FALSE(r.request->headers.has("Referer"));
+  r.assign(head, s);
+  CHECK(r.headers.size() == 4);
+  CHECK_FALSE(r.headers.has("Referer"));
 
+  // The same object serves the connection's next request: nothing of the first may remain.
+  pier::http::RequestHead bare{.method = "POST", .target = "/", .version_minor = 0, .headers = {}};
+  r.assign(bare, s);
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/");
+  CHECK(r.version_minor == 0);
+  CHECK(r.host.empty());
+  CHECK_FALSE(r.has_forwarded_for);
+  CHECK(r.forwarded_for.empty());
+  CHECK(r.headers.empty());
+}
+
+TEST_CASE("an exchange points at its logged request only when the log is on") {
+  pier::http::RequestHead head{.method = "GET", .target = "/x", .version_minor = 1, .headers = {}};
+  LoggedRequest logged;
+  ExchangeRecord on;
+  on.begin(head, &logged);
+  CHECK(on.request == &logged);
   ExchangeRecord off;
   off.begin(head, nullptr);
-  CHECK_FALSE(off.request);
+  CHECK(off.request == nullptr);
 }
 
 TEST_CASE("json values escape as base::appendJsonString does, wherever the byte sits") {
