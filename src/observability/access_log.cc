@@ -1,9 +1,11 @@
 #include "observability/access_log.h"
+#include "observability/access_log_memo.h"
 
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -22,6 +24,7 @@ using detail::clientHost;
 using detail::protocolText;
 
 constexpr std::size_t kMaxBufferBytes = 64 * 1024;
+constexpr std::size_t kLineSlackBytes = 8 * 1024;  // room for the line that crosses 64 KiB
 // The writer's tick, and how much may queue before a worker wakes it early (bounds memory when
 // the workers produce faster than one tick drains).
 constexpr auto kWriteInterval = std::chrono::milliseconds(100);
@@ -273,29 +276,59 @@ void AccessLogShard::add(const AccessLogEntry& entry) {
   if (!AccessLog::keep(entry, s)) {
     return;
   }
-  if (buffer_.capacity() < kMaxBufferBytes) {
-    buffer_.reserve(kMaxBufferBytes + 4096);  // one allocation per batch, not a doubling series
-  }
   if (s.json) {
-    AccessLog::appendJson(buffer_, entry, s, log_.keptFields());
+    char* at = room(AccessLog::jsonBound(entry, s));
+    used_ = static_cast<std::size_t>(
+        AccessLog::writeJson(at, entry, s, log_.keptFields(), json_memo_.get()) - buffer_.data());
   } else {
-    AccessLog::appendCommon(buffer_, entry, s, log_.keptFields());
+    scratch_.clear();
+    AccessLog::appendCommon(scratch_, entry, s, log_.keptFields());
+    std::memcpy(room(scratch_.size()), scratch_.data(), scratch_.size());
+    used_ += scratch_.size();
   }
   ++lines_;
-  if ((s.buffering_size > 0 && lines_ >= s.buffering_size) || buffer_.size() >= kMaxBufferBytes) {
+  if ((s.buffering_size > 0 && lines_ >= s.buffering_size) || used_ >= kMaxBufferBytes) {
     flush();
   }
 }
+
+char* AccessLogShard::room(std::size_t bytes) {
+  if (buffer_.size() < used_ + bytes) {
+    // One allocation per batch, not a doubling series; a line larger than the slack (many
+    // request headers kept) grows it once.
+    buffer_.resize(std::max(used_ + bytes, kMaxBufferBytes + kLineSlackBytes));
+  }
+  return buffer_.data() + used_;
+}
+
+AccessLogShard::AccessLogShard(AccessLog& log)
+    : log_(log), keeps_request_headers_(log.settings().anyHeaderKept()) {
+  if (log.settings().json) {
+    json_memo_ = std::make_unique<JsonLineMemo>();
+  }
+  syncWallClock();
+}
+
+void AccessLogShard::syncWallClock() {
+  auto steady = std::chrono::steady_clock::now().time_since_epoch();
+  auto wall = std::chrono::system_clock::now().time_since_epoch();
+  wall_offset_ = std::chrono::duration_cast<std::chrono::nanoseconds>(wall) -
+                 std::chrono::duration_cast<std::chrono::nanoseconds>(steady);
+}
+
+AccessLogShard::~AccessLogShard() = default;
 
 const AccessLogSettings& AccessLogShard::settings() const {
   return log_.settings();
 }
 
 void AccessLogShard::flush() {
-  if (buffer_.empty()) {
+  if (used_ == 0) {
     return;
   }
+  buffer_.resize(used_);
   log_.submit(buffer_);
+  used_ = 0;
   lines_ = 0;
 }
 
@@ -413,7 +446,8 @@ void AccessLog::run() {
         if (spare_.size() >= kMaxSpareBuffers) {
           break;
         }
-        b.clear();
+        // Not cleared: a worker overwrites it from the start, and a buffer that keeps its size
+        // is grown back to full size by zeroing only its last few kilobytes.
         spare_.push_back(std::move(b));
       }
     }

@@ -183,25 +183,46 @@ struct AccessLogEntry {
   std::string_view tls_version;
   std::string_view tls_cipher;
   std::string_view tls_client_subject;
-  // The connection's rendered pieces (json format); nullptr renders everything.
-  JsonLineMemo* memo = nullptr;
 };
 
 class AccessLog;
 
 class AccessLogShard {
  public:
-  explicit AccessLogShard(AccessLog& log) : log_(log) {}
+  explicit AccessLogShard(AccessLog& log);
+  ~AccessLogShard();
   // Filters, formats and buffers one line.
   void add(const AccessLogEntry& entry);
   // Hands what is buffered to the writer (sweep, shutdown).
   void flush();
   const AccessLogSettings& settings() const;
+  // False when every request header is dropped (decided once: the proxy asks per request).
+  bool keepsRequestHeaders() const { return keeps_request_headers_; }
+
+  // The wall-clock time of a steady-clock reading. The exchange has read the steady clock
+  // already; converting it saves the line a clock read. The offset between the two clocks is
+  // taken again on every sweep (syncWallClock), so a step of the wall clock shows within 100 ms.
+  std::chrono::system_clock::time_point wallTime(std::chrono::steady_clock::time_point t) const {
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(t.time_since_epoch() +
+                                                                        wall_offset_));
+  }
+  void syncWallClock();
 
  private:
+  // Room for `bytes` more at the end of the buffer.
+  char* room(std::size_t bytes);
+
   AccessLog& log_;
+  bool keeps_request_headers_ = false;
+  std::chrono::nanoseconds wall_offset_{0};  // system clock minus steady clock
+  // Lines are written into buffer_[0, used_). The buffer keeps its full size between lines:
+  // growing a std::string zeroes the new bytes, and doing that per line was a measurable cost.
   std::string buffer_;
+  std::size_t used_ = 0;
+  std::string scratch_;  // common format: a line is appended here, then copied
   std::size_t lines_ = 0;
+  std::unique_ptr<JsonLineMemo> json_memo_;  // json format only
 };
 
 class AccessLog {
@@ -233,8 +254,13 @@ class AccessLog {
   // The same lines appended to `out` (the shard's buffer), without temporaries.
   static void appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
                            const KeptFields& kept);
+  // `memo`: the worker's remembered route fields (nullptr renders them every time).
   static void appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
-                         const KeptFields& kept);
+                         const KeptFields& kept, JsonLineMemo* memo = nullptr);
+  // The JSON line written at `at`, which has room for jsonBound() bytes; returns its end.
+  static char* writeJson(char* at, const AccessLogEntry& e, const AccessLogSettings& s,
+                         const KeptFields& kept, JsonLineMemo* memo);
+  static std::size_t jsonBound(const AccessLogEntry& e, const AccessLogSettings& s);
   static bool keep(const AccessLogEntry& e, const AccessLogSettings& s);
 
  private:

@@ -1,14 +1,14 @@
 // The JSON access-log line, with Traefik's field names and order.
 //
-// Why pieces: on a keep-alive connection the client fields, the route fields and the TLS and
-// entry-point fields repeat from line to line; each is rendered once into the connection's
-// JsonLineMemo and copied afterwards (access_log_memo.h). Keys are compile-time constants, so
-// writing one is a fixed-size copy the compiler inlines.
+// The route fields are rendered once per route and worker and copied afterwards
+// (access_log_memo.h). Keys are compile-time constants, so writing one is a fixed-size copy the
+// compiler inlines.
 //
 // Why a writer over a pre-sized region instead of std::string appends: a line is about thirty
 // fields of a few bytes each, and the per-append capacity check and out-of-line copy were most
 // of a line's cost. The line's size has an upper bound known before writing (every value byte
 // escapes to at most six), so the region is sized once and each piece is a plain copy.
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -20,7 +20,6 @@
 namespace pier::observability {
 namespace {
 
-using detail::clientHost;
 using detail::protocolText;
 using detail::splitHostPort;
 
@@ -45,13 +44,10 @@ std::size_t firstToEscape(std::string_view s) {
   return s.size();
 }
 
+// Writes a line into a region the caller sized with jsonBound().
 class LineWriter {
  public:
-  LineWriter(std::string& out, std::size_t bound) : out_(out), start_(out.size()) {
-    out_.resize(start_ + bound);
-    p_ = out_.data() + start_;
-  }
-  ~LineWriter() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  explicit LineWriter(char* at) : start_(at), p_(at) {}
   LineWriter(const LineWriter&) = delete;
   LineWriter& operator=(const LineWriter&) = delete;
 
@@ -80,7 +76,7 @@ class LineWriter {
     }
   }
   // Overwrites the line's first byte (every field is written with a leading comma).
-  void replaceFirst(char c) { out_[start_] = c; }
+  void replaceFirst(char c) { *start_ = c; }
   // What was written since `mark` (a pointer taken with position()).
   char* position() const { return p_; }
   std::string_view since(const char* mark) const {
@@ -110,40 +106,44 @@ class LineWriter {
     }
   }
 
-  std::string& out_;
-  std::size_t start_;
+  char* start_;
   char* p_;
 };
 
-// `,"Name":` for every field, laid out at compile time: with a constant field, the key's size
-// is a constant and its copy is inlined.
-struct JsonKeys {
-  static constexpr std::size_t kCount = static_cast<std::size_t>(LogField::Count);
-  char bytes[kCount * 32] = {};
-  std::uint16_t offset[kCount] = {};
-  std::uint8_t size[kCount] = {};
+// `,"Name":` for every field, made at compile time. Its size is part of its type, so writing
+// a key is a fixed-size copy the compiler inlines.
+template <LogField F>
+constexpr auto kJsonKey = [] {
+  constexpr std::string_view name = logFieldName(F);
+  std::array<char, name.size() + 4> key{};
+  key[0] = ',';
+  key[1] = '"';
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    key[2 + i] = name[i];
+  }
+  key[name.size() + 2] = '"';
+  key[name.size() + 3] = ':';
+  return key;
+}();
 
-  constexpr JsonKeys() {
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < kCount; ++i) {
-      std::string_view name = logFieldName(static_cast<LogField>(i));
-      offset[i] = static_cast<std::uint16_t>(at);
-      bytes[at++] = ',';
-      bytes[at++] = '"';
-      for (char c : name) {
-        bytes[at++] = c;
-      }
-      bytes[at++] = '"';
-      bytes[at++] = ':';
-      size[i] = static_cast<std::uint8_t>(at - offset[i]);
-    }
+template <LogField F>
+constexpr std::string_view jsonKey() {
+  return {kJsonKey<F>.data(), kJsonKey<F>.size()};
+}
+
+// A number's decimal text, made once for the fields that repeat it (OriginStatus is
+// DownstreamStatus, ClientPort is in ClientAddr, ...).
+class NumberText {
+ public:
+  explicit NumberText(std::int64_t v) {
+    len_ = static_cast<std::uint8_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_);
   }
-  constexpr std::string_view operator[](LogField f) const {
-    auto i = static_cast<std::size_t>(f);
-    return {bytes + offset[i], size[i]};
-  }
+  std::string_view view() const { return {buf_, len_}; }
+
+ private:
+  char buf_[24];  // 20 digits and a sign fit
+  std::uint8_t len_;
 };
-constexpr JsonKeys kJsonKeys;
 
 // Field writers over one line: `text` escapes its value, `clean` copies a value that cannot
 // need escaping (numbers' text, addresses, timestamps, constants). The field is a template
@@ -154,14 +154,14 @@ class FieldWriter {
   template <LogField F>
   void text(std::string_view v) {
     if (kept_[F]) {
-      w_.put(kJsonKeys[F]);
+      w_.put(jsonKey<F>());
       w_.jsonString(v);
     }
   }
   template <LogField F>
   void clean(std::string_view v) {
     if (kept_[F]) {
-      w_.put(kJsonKeys[F]);
+      w_.put(jsonKey<F>());
       w_.put('"');
       w_.put(v);
       w_.put('"');
@@ -170,8 +170,15 @@ class FieldWriter {
   template <LogField F>
   void number(std::int64_t v) {
     if (kept_[F]) {
-      w_.put(kJsonKeys[F]);
+      w_.put(jsonKey<F>());
       w_.integer(v);
+    }
+  }
+  template <LogField F>
+  void number(const NumberText& v) {
+    if (kept_[F]) {
+      w_.put(jsonKey<F>());
+      w_.put(v.view());
     }
   }
   bool kept(LogField f) const { return kept_[f]; }
@@ -186,23 +193,23 @@ class FieldWriter {
 void writeClientFields(FieldWriter& out, const AccessLogEntry& e) {
   using F = LogField;
   LineWriter& w = out.line();
+  NumberText port(e.client_port);
   if (out.kept(F::ClientAddr)) {
-    w.put(kJsonKeys[F::ClientAddr]);
+    w.put(jsonKey<F::ClientAddr>());
     // "[v6]:port" or "v4:port"; an address has nothing to escape
     bool v6 = e.client_ip.find(':') != std::string_view::npos;
     w.put(v6 ? "\"[" : "\"");
     w.put(e.client_ip);
     w.put(v6 ? "]:" : ":");
-    w.integer(e.client_port);
+    w.put(port.view());
     w.put('"');
   }
-  out.text<F::ClientHost>(clientHost(e));
-  if (out.kept(F::ClientPort)) {
-    w.put(kJsonKeys[F::ClientPort]);
-    w.put('"');
-    w.integer(e.client_port);
-    w.put('"');
+  if (e.forwarded_for.empty()) {
+    out.clean<F::ClientHost>(e.client_ip);
+  } else {
+    out.text<F::ClientHost>(e.forwarded_for);  // a header's value: escaped
   }
+  out.clean<F::ClientPort>(port.view());
   out.clean<F::ClientUsername>("-");
 }
 
@@ -236,31 +243,37 @@ void writeConnectionTail(FieldWriter& out, const AccessLogEntry& e) {
   }
 }
 
-// Writes a piece through `memo` when it has one (copied while its inputs are unchanged).
-template <std::size_t N, typename Render>
-void writePiece(FieldWriter& out, MemoPiece<N>* memo, const typename MemoPiece<N>::Inputs& inputs,
-                std::uint64_t number, Render render) {
+// The route fields, copied from the worker's memo when it rendered them for the same values.
+void writeRoutePiece(FieldWriter& out, const AccessLogEntry& e, JsonLineMemo* memo) {
   if (memo == nullptr) {
-    render();
+    writeRouteFields(out, e);
     return;
   }
-  if (memo->matches(inputs, number)) {
-    out.line().put(memo->text());
+  JsonLineMemo::RoutePiece::Inputs inputs = {e.router, e.service, e.service_url, e.service_addr};
+  if (const JsonLineMemo::RoutePiece* piece = memo->findRoute(inputs)) {
+    out.line().put(piece->text());
     return;
   }
   const char* mark = out.line().position();
-  render();
-  memo->store(inputs, number, out.line().since(mark));
+  writeRouteFields(out, e);
+  memo->nextRoute().store(inputs, out.line().since(mark));
 }
 
-// An upper bound of the line's length.
-std::size_t lineBound(const AccessLogEntry& e, bool with_headers) {
+bool printsHeaders(const AccessLogEntry& e, const AccessLogSettings& s) {
+  return e.request_headers != nullptr &&
+         (s.headers_default != FieldMode::Drop || !s.header_names.empty());
+}
+
+}  // namespace
+
+// Every value byte escapes to at most six; keys, numbers and timestamps fit in kFixedBound.
+std::size_t AccessLog::jsonBound(const AccessLogEntry& e, const AccessLogSettings& s) {
   std::size_t values = e.client_ip.size() + e.forwarded_for.size() + 3 * e.host.size() +
                        e.method.size() + e.target.size() + e.router.size() + e.service.size() +
                        e.service_url.size() + e.service_addr.size() + e.entry_point.size() +
                        e.tls_version.size() + e.tls_cipher.size() + e.tls_client_subject.size();
   std::size_t bound = kFixedBound + kMaxEscapedPerByte * values;
-  if (with_headers && e.request_headers != nullptr) {
+  if (printsHeaders(e, s)) {
     for (const auto& f : e.request_headers->fields()) {
       bound += 16 + kMaxEscapedPerByte * (f.name.size() + f.value.size());
     }
@@ -268,27 +281,35 @@ std::size_t lineBound(const AccessLogEntry& e, bool with_headers) {
   return bound;
 }
 
-}  // namespace
-
 void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
-                           const KeptFields& kept) {
+                           const KeptFields& kept, JsonLineMemo* memo) {
+  std::size_t start = out.size();
+  out.resize(start + jsonBound(e, s));
+  char* end = writeJson(out.data() + start, e, s, kept, memo);
+  out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+char* AccessLog::writeJson(char* at, const AccessLogEntry& e, const AccessLogSettings& s,
+                           const KeptFields& kept, JsonLineMemo* memo) {
   using F = LogField;
-  bool with_headers = e.request_headers != nullptr &&
-                      (s.headers_default != FieldMode::Drop || !s.header_names.empty());
-  LineWriter w(out, lineBound(e, with_headers));
+  bool with_headers = printsHeaders(e, s);
+  LineWriter w(at);
   FieldWriter f(w, kept);
-  JsonLineMemo* memo = e.memo;
-  writePiece(f, memo != nullptr ? &memo->client : nullptr, {e.client_ip, e.forwarded_for},
-             static_cast<std::uint64_t>(e.client_port), [&] { writeClientFields(f, e); });
-  f.number<F::DownstreamContentSize>(static_cast<std::int64_t>(e.response_bytes));
-  f.number<F::DownstreamStatus>(e.status);
-  f.number<F::Duration>(e.duration_ns);
+  writeClientFields(f, e);
+  NumberText size(static_cast<std::int64_t>(e.response_bytes));
+  NumberText status(e.status);
+  NumberText duration(e.duration_ns);
+  f.number<F::DownstreamContentSize>(size);
+  f.number<F::DownstreamStatus>(status);
+  f.number<F::Duration>(duration);
   if (e.forwarded) {
-    f.number<F::OriginContentSize>(static_cast<std::int64_t>(e.response_bytes));
-    f.number<F::OriginDuration>(e.duration_ns);
-    f.number<F::OriginStatus>(e.status);
+    f.number<F::OriginContentSize>(size);
+    f.number<F::OriginDuration>(duration);
+    f.number<F::OriginStatus>(status);
+    f.number<F::Overhead>(0);
+  } else {
+    f.number<F::Overhead>(duration);
   }
-  f.number<F::Overhead>(e.forwarded ? 0 : e.duration_ns);
   if (!e.host.empty()) {
     std::string_view req_host, req_port;
     splitHostPort(e.host, req_host, req_port);
@@ -311,9 +332,7 @@ void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const Acce
   f.clean<F::RequestProtocol>(protocolText(e.version_minor));
   f.clean<F::RequestScheme>(e.tls ? "https" : "http");
   f.number<F::RetryAttempts>(e.retries);
-  writePiece(f, memo != nullptr ? &memo->route : nullptr,
-             {e.router, e.service, e.service_url, e.service_addr}, 0,
-             [&] { writeRouteFields(f, e); });
+  writeRoutePiece(f, e, memo);
   if (kept[F::StartLocal] || kept[F::StartUTC]) {
     thread_local SecondText start_cache;
     char buf[64];
@@ -321,9 +340,7 @@ void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const Acce
     f.clean<F::StartLocal>(start);
     f.clean<F::StartUTC>(start);
   }
-  writePiece(f, memo != nullptr ? &memo->tail : nullptr,
-             {e.tls_version, e.tls_cipher, e.tls_client_subject, e.entry_point}, e.tls ? 1 : 0,
-             [&] { writeConnectionTail(f, e); });
+  writeConnectionTail(f, e);
   if (with_headers) {
     for (const auto& field : e.request_headers->fields()) {
       FieldMode m = s.headerMode(field.name);
@@ -347,6 +364,7 @@ void AccessLog::appendJson(std::string& out, const AccessLogEntry& e, const Acce
                     logged_cache));
   w.put("\"}\n");
   w.replaceFirst('{');
+  return w.position();
 }
 
 }  // namespace pier::observability

@@ -1,17 +1,18 @@
-// What one client connection keeps for its access-log lines, created with its first logged
-// request and reused by the next ones.
+// State kept between access-log lines to make the next one cheaper: the request copy a client
+// connection keeps for its line (LoggedRequest), and the JSON route fields a worker renders once
+// per route (JsonLineMemo).
 //
-// Why: on a keep-alive connection most of a JSON line is the same from one request to the next
-// (the client, the route, TLS and the entry point). Rendering, escaping and key-writing those
-// pieces was most of a line's cost, so each is rendered once and copied while the values it
-// was made from stay the same. The values are compared on every line, so a piece can never be
-// stale: a new route, or a new X-Forwarded-For, renders again.
-// Thread: the connection's worker.
+// Why a per-worker memo of the route fields: a worker's lines mostly name a few routes, and the
+// router, service and server fields, escaped and keyed, are a quarter of a line. The values are
+// compared on every line, so a piece can never be stale: a new route renders again.
+// Why per worker and not per connection: state of a connection's own is cold by the time its
+// response ends (perf showed cache misses on it), while the worker's memo is touched by every
+// line.
+// Thread: the owning worker.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,8 @@ struct LoggedRequest {
   http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
 
   // Copies what a line can print: the request line, Host, X-Forwarded-For, and the headers
-  // whose mode is not drop (none unless accessLog.fields.headers asks).
-  void assign(const http::RequestHead& head, const AccessLogSettings& settings);
+  // whose mode in `header_modes` is not drop (nullptr: every header is dropped, the default).
+  void assign(const http::RequestHead& head, const AccessLogSettings* header_modes);
 };
 
 // A rendered piece of a line and the values it was rendered from.
@@ -45,8 +46,8 @@ class MemoPiece {
  public:
   using Inputs = std::array<std::string_view, N>;
 
-  bool matches(const Inputs& inputs, std::uint64_t number) const {
-    if (!valid_ || number != number_) {
+  bool matches(const Inputs& inputs) const {
+    if (!valid_) {
       return false;
     }
     for (std::size_t i = 0; i < N; ++i) {
@@ -56,11 +57,10 @@ class MemoPiece {
     }
     return true;
   }
-  void store(const Inputs& inputs, std::uint64_t number, std::string_view text) {
+  void store(const Inputs& inputs, std::string_view text) {
     for (std::size_t i = 0; i < N; ++i) {
       inputs_[i].assign(inputs[i]);
     }
-    number_ = number;
     text_.assign(text);
     valid_ = true;
   }
@@ -68,23 +68,36 @@ class MemoPiece {
 
  private:
   std::array<std::string, N> inputs_;
-  std::uint64_t number_ = 0;
   std::string text_;
   bool valid_ = false;
 };
 
-// The JSON pieces (access_log_json.cc renders them; the order of the inputs is its business).
-struct JsonLineMemo {
-  MemoPiece<2> client;  // ClientAddr .. ClientUsername: client IP, X-Forwarded-For; port
-  MemoPiece<4> route;   // RouterName .. ServiceAddr: router, service, URL, address
-  MemoPiece<4> tail;    // TLS* and entryPointName: version, cipher, subject, entry point; TLS
-};
+// The route fields (RouterName .. ServiceAddr) of the last few routes a worker logged, from
+// router, service, server URL and server address (access_log_json.cc renders them).
+class JsonLineMemo {
+ public:
+  static constexpr std::size_t kRoutes = 4;
+  using RoutePiece = MemoPiece<4>;
 
-struct ConnectionLog {
-  LoggedRequest request;
-  JsonLineMemo json;
-  // The client certificate's subject as a line prints it, parsed once per connection.
-  std::optional<std::string> tls_client_subject;
+  // The piece rendered from `inputs`, or nullptr.
+  const RoutePiece* findRoute(const RoutePiece::Inputs& inputs) const {
+    for (const RoutePiece& piece : routes_) {
+      if (piece.matches(inputs)) {
+        return &piece;
+      }
+    }
+    return nullptr;
+  }
+  // The piece to overwrite with a new route (the oldest one).
+  RoutePiece& nextRoute() {
+    RoutePiece& piece = routes_[next_];
+    next_ = (next_ + 1) % kRoutes;
+    return piece;
+  }
+
+ private:
+  std::array<RoutePiece, kRoutes> routes_;
+  std::size_t next_ = 0;
 };
 
 }  // namespace pier::observability

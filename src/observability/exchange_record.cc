@@ -20,7 +20,7 @@ void ExchangeRecord::noteLocalReply(std::string_view response) {
   }
 }
 
-void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSettings& settings) {
+void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSettings* header_modes) {
   method.assign(head.method);
   target.assign(head.target);
   version_minor = head.version_minor;
@@ -30,9 +30,9 @@ void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSetting
   has_forwarded_for = xff != nullptr;
   forwarded_for.assign(xff != nullptr ? std::string_view(*xff) : std::string_view());
   headers.fields().clear();
-  if (settings.anyHeaderKept()) {
+  if (header_modes != nullptr) {
     for (const http::HeaderField& f : head.headers.fields()) {
-      if (settings.headerMode(f.name) != FieldMode::Drop) {
+      if (header_modes->headerMode(f.name) != FieldMode::Drop) {
         headers.fields().push_back(f);
       }
     }

@@ -31,7 +31,7 @@ struct ExchangeRecord {
   Protocol protocol = Protocol::Http;
   bool started = false;
   bool internal = false;  // answered by an internal service: not observed (addInternals=false)
-  // The request as an access-log line prints it (the connection's ConnectionLog holds it);
+  // The request as an access-log line prints it (the client connection holds it);
   // null when the log is off.
   const LoggedRequest* request = nullptr;
 

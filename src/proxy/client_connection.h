@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/ip_address.h"
@@ -156,7 +157,8 @@ class ClientConnection final : public TcpConnection,
   bool answerDashboard(const http::RequestHead& head, const std::string& path);
   // End of an exchange: metrics sample and access-log line (exchange_report.cc).
   void reportExchange();
-  void writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns);
+  void writeAccessLog(observability::AccessLogShard& log, Clock::time_point now,
+                      std::int64_t elapsed_ns);
   std::string_view clientSubjectForLog(const tls::Session& session);
   // Middlewares (client_middleware.cc): false when one answered (the answer has been sent), or
   // the chain went asynchronous and continues on its own (client_async.cc).
@@ -227,8 +229,10 @@ class ClientConnection final : public TcpConnection,
   base::IpAddress peer_;
   std::uint16_t peer_port_ = 0;  // from accept; the access log prints it per request
   std::string peer_text_;        // peer_ as text, made once by the first access-log line
-  // Access log on: the request copy and the rendered line pieces its requests share.
-  std::unique_ptr<observability::ConnectionLog> log_state_;
+  // Access log on: what the line prints of the current request (strings reused from one request
+  // to the next), and the client certificate's subject, parsed once for the connection.
+  observability::LoggedRequest logged_request_;
+  std::optional<std::string> logged_client_subject_;
   Phase phase_ = Phase::Classify;
   int tcp_proxy_protocol_ = 0;        // PROXY protocol version to send once a TCP route connects
   bool tls_terminated_ = false;       // a TLS session decrypts this connection

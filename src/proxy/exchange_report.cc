@@ -19,7 +19,8 @@ void ClientConnection::reportExchange() {
   if (r.status == 0) {
     r.status = 499;  // the client left before any response (Traefik's client-closed status)
   }
-  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - r.start);
+  Clock::time_point now = Clock::now();
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - r.start);
   ex_.chain_run.reportOutcome({r.status, elapsed});  // exchange-finished hook (circuitBreaker)
   if (observability::MetricsShard* shard = ctx_.metrics(); shard != nullptr) {
     observability::RequestSample s;
@@ -36,7 +37,7 @@ void ClientConnection::reportExchange() {
     shard->record(s);
   }
   if (observability::AccessLogShard* log = ctx_.accessLog(); log != nullptr && r.request) {
-    writeAccessLog(*log, elapsed.count());
+    writeAccessLog(*log, now, elapsed.count());
   }
 }
 
@@ -46,18 +47,16 @@ const observability::LoggedRequest* ClientConnection::keepForAccessLog(
   if (log == nullptr) {
     return nullptr;
   }
-  if (!log_state_) {
-    log_state_ = std::make_unique<observability::ConnectionLog>();
-  }
-  log_state_->request.assign(head, log->settings());
-  return &log_state_->request;
+  logged_request_.assign(head, log->keepsRequestHeaders() ? &log->settings() : nullptr);
+  return &logged_request_;
 }
 
-void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::int64_t elapsed_ns) {
+void ClientConnection::writeAccessLog(observability::AccessLogShard& log, Clock::time_point now,
+                                      std::int64_t elapsed_ns) {
   const observability::ExchangeRecord& r = ex_.obs;
   const observability::LoggedRequest& req = *r.request;
   observability::AccessLogEntry e;
-  e.logged = std::chrono::system_clock::now();
+  e.logged = log.wallTime(now);
   e.start = e.logged - std::chrono::duration_cast<std::chrono::system_clock::duration>(
                            std::chrono::nanoseconds(elapsed_ns));
   e.duration_ns = elapsed_ns;
@@ -103,12 +102,11 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, std::i
     e.tls_client_subject = clientSubjectForLog(*session);
   }
   e.request_count = ctx_.process().access_log->nextRequestCount();
-  e.memo = &log_state_->json;
   log.add(e);
 }
 
 std::string_view ClientConnection::clientSubjectForLog(const tls::Session& session) {
-  std::optional<std::string>& subject = log_state_->tls_client_subject;
+  std::optional<std::string>& subject = logged_client_subject_;
   if (!subject) {
     // The certificate is the connection's: parsed once, only when a client sent one.
     subject.emplace();

@@ -139,6 +139,7 @@ void WorkerContext::sweep() {
   }
   if (access_log_ != nullptr) {
     access_log_->flush();  // lines leave the worker within one sweep
+    access_log_->syncWallClock();
   }
   clients_.forEachSafe([&](ClientConnection* c) { c->checkDeadlines(now); });
   upstreams_.forEachSafe([&](UpstreamConnection* u) {
