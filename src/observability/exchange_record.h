@@ -43,10 +43,22 @@ struct ExchangeRecord {
     started = true;
     request = logged;
   }
+  // The names an access-log line prints are taken here, while the router and server are in the
+  // cache: read again at the end of the exchange, they missed it (perf, session 5). They view
+  // the exchange's pinned configuration.
+  std::string_view router_name;
+  std::string_view server_url;   // empty until a server is chosen
+  std::string_view server_addr;  // host[:port] as in the URL
+
   void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
     router = &r;
+    router_name = r.name;
     service = &s;
     internal = !runtime::forwardsToBackends(s.kind);
+  }
+  void sendTo(const runtime::ServerSpec& server) {
+    server_url = server.url;
+    server_addr = server.authority;
   }
   // A response the proxy rendered itself: its status and body size come from its bytes.
   void noteLocalReply(std::string_view response);

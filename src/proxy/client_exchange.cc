@@ -266,6 +266,7 @@ void ClientConnection::startForwarding(http::RequestHead& head, const http::Body
 void ClientConnection::openUpstream() {
   const runtime::ServerSpec& server = ex_.service->servers[static_cast<std::size_t>(ex_.server)];
   const runtime::TransportSpec& transport = ex_.service->transport;
+  ex_.obs.sendTo(server);
   // A pooled connection is reusable only under the same TLS settings (spec D.4).
   bool tls = server.https && transport.tls != nullptr;
   std::string key =

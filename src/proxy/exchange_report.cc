@@ -78,17 +78,14 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, Clock:
   e.request_bytes = r.request_bytes;
   e.status = r.status;
   e.response_bytes = r.response_bytes;
-  if (r.router != nullptr) {
-    e.router = r.router->name;
-  }
+  e.router = r.router_name;
   if (r.service != nullptr) {
     e.service = r.service->name;
   }
-  if (ex_.service != nullptr && ex_.server >= 0) {
-    const runtime::ServerSpec& server = ex_.service->servers[static_cast<std::size_t>(ex_.server)];
+  if (!r.server_url.empty()) {
     e.forwarded = true;
-    e.service_url = server.url;
-    e.service_addr = server.authority;  // the service is pinned until the exchange ends
+    e.service_url = r.server_url;
+    e.service_addr = r.server_addr;
   }
   e.entry_point = ep_.name;
   e.retries = r.retries;
