@@ -1,6 +1,5 @@
-// State kept between access-log lines to make the next one cheaper: the request copy a client
-// connection keeps for its line (LoggedRequest), and the JSON route fields a worker renders once
-// per route (JsonLineMemo).
+// The JSON route fields a worker renders once per route (JsonLineMemo), kept between
+// access-log lines to make the next one cheaper.
 //
 // Why a per-worker memo of the route fields: a worker's lines mostly name a few routes, and the
 // router, service and server fields, escaped and keyed, are a quarter of a line. The values are
@@ -16,29 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/header_map.h"
-#include "http/message.h"
-
 namespace pier::observability {
-
-struct AccessLogSettings;
-
-// What a line prints of the request as received (before middlewares and forwarding change it).
-// The strings keep their capacity from one request to the next, so a connection's requests
-// cost no allocation once the first has been logged.
-struct LoggedRequest {
-  std::string method;
-  std::string target;
-  int version_minor = 1;
-  std::string host;           // first Host field; empty when none
-  std::string forwarded_for;  // first X-Forwarded-For field
-  bool has_forwarded_for = false;
-  http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
-
-  // Copies what a line can print: the request line, Host, X-Forwarded-For, and the headers
-  // whose mode in `header_modes` is not drop (nullptr: every header is dropped, the default).
-  void assign(const http::RequestHead& head, const AccessLogSettings* header_modes);
-};
 
 // A rendered piece of a line and the values it was rendered from.
 template <std::size_t N>

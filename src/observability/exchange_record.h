@@ -8,14 +8,32 @@
 #include <string>
 #include <string_view>
 
+#include "http/header_map.h"
 #include "http/message.h"
 #include "observability/access_log.h"
-#include "observability/access_log_memo.h"
 #include "observability/metrics_shard.h"
 #include "observability/request_labels.h"
 #include "runtime/snapshot.h"
 
 namespace pier::observability {
+
+// What an access-log line prints of the request as received (before middlewares and forwarding
+// change it); a client connection keeps one (access log on).
+// The strings keep their capacity from one request to the next, so a connection's requests
+// cost no allocation once the first has been logged.
+struct LoggedRequest {
+  std::string method;
+  std::string target;
+  int version_minor = 1;
+  std::string host;           // first Host field; empty when none
+  std::string forwarded_for;  // first X-Forwarded-For field
+  bool has_forwarded_for = false;
+  http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
+
+  // Copies what a line can print: the request line, Host, X-Forwarded-For, and the headers
+  // whose mode in `header_modes` is not drop (nullptr: every header is dropped, the default).
+  void assign(const http::RequestHead& head, const AccessLogSettings* header_modes);
+};
 
 struct ExchangeRecord {
   using Clock = std::chrono::steady_clock;
