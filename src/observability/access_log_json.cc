@@ -28,9 +28,19 @@ constexpr std::size_t kMaxNumberBytes = 20;
 // Keys, punctuation, numbers and the three timestamps of a line, with room to spare.
 constexpr std::size_t kFixedBound = 1024;
 
-// Bytes that JSON strings must escape: controls, quote and backslash.
+// Bytes that JSON strings must escape: controls, quote and backslash. A table: one load and test
+// per byte instead of three comparisons.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) {
+    table[static_cast<std::size_t>(c)] = true;
+  }
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
 constexpr bool needsEscape(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\';
+  return kNeedsEscape[c];
 }
 
 // Where the first byte needing an escape is, or s.size(). A plain byte loop: an 8-bytes-per-step
@@ -79,6 +89,8 @@ class LineWriter {
   void replaceFirst(char c) { *start_ = c; }
   // What was written since `mark` (a pointer taken with position()).
   char* position() const { return p_; }
+  // After writing in place from position() (at most what the bound allowed for).
+  void advanceTo(char* end) { p_ = end; }
   std::string_view since(const char* mark) const {
     return {mark, static_cast<std::size_t>(p_ - mark)};
   }
@@ -334,10 +346,20 @@ char* AccessLog::writeJson(char* at, const AccessLogEntry& e, const AccessLogSet
   f.number<F::RetryAttempts>(e.retries);
   writeRoutePiece(f, e, memo);
   if (kept[F::StartLocal] || kept[F::StartUTC]) {
+    // Written in place once; the second field copies the first's text (they are equal).
     thread_local SecondText start_cache;
     char buf[64];
-    std::string_view start = rfc3339Nano(buf, e.start, start_cache);
-    f.clean<F::StartLocal>(start);
+    std::string_view start;
+    if (kept[F::StartLocal]) {
+      w.put(jsonKey<F::StartLocal>());
+      w.put('"');
+      const char* mark = w.position();
+      w.advanceTo(writeRfc3339Nano(w.position(), e.start, start_cache));
+      start = w.since(mark);
+      w.put('"');
+    } else {
+      start = rfc3339Nano(buf, e.start, start_cache);
+    }
     f.clean<F::StartUTC>(start);
   }
   writeConnectionTail(f, e);
@@ -356,12 +378,11 @@ char* AccessLog::writeJson(char* at, const AccessLogEntry& e, const AccessLogSet
   // Timestamps need no escaping.
   w.put(",\"level\":\"info\",\"msg\":\"\",\"time\":\"");
   thread_local SecondText logged_cache;
-  char buf[64];
-  w.put(rfc3339Nano(buf,
-                    e.logged != std::chrono::system_clock::time_point{}
-                        ? e.logged
-                        : std::chrono::system_clock::now(),
-                    logged_cache));
+  w.advanceTo(writeRfc3339Nano(w.position(),
+                               e.logged != std::chrono::system_clock::time_point{}
+                                   ? e.logged
+                                   : std::chrono::system_clock::now(),
+                               logged_cache));
   w.put("\"}\n");
   w.replaceFirst('{');
   return w.position();

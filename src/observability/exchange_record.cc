@@ -20,13 +20,14 @@ void ExchangeRecord::noteLocalReply(std::string_view response) {
   }
 }
 
-void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSettings* header_modes) {
+void LoggedRequest::assign(const http::RequestHead& head, const AccessLogSettings* header_modes,
+                           bool with_forwarded_for) {
   method.assign(head.method);
   target.assign(head.target);
   version_minor = head.version_minor;
   const std::string* host_field = head.headers.get("Host");
   host.assign(host_field != nullptr ? std::string_view(*host_field) : std::string_view());
-  const std::string* xff = head.headers.get("X-Forwarded-For");
+  const std::string* xff = with_forwarded_for ? head.headers.get("X-Forwarded-For") : nullptr;
   has_forwarded_for = xff != nullptr;
   forwarded_for.assign(xff != nullptr ? std::string_view(*xff) : std::string_view());
   headers.fields().clear();

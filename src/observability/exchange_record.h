@@ -30,9 +30,11 @@ struct LoggedRequest {
   bool has_forwarded_for = false;
   http::HeaderMap headers;  // only fields whose mode is not drop (accessLog.fields.headers)
 
-  // Copies what a line can print: the request line, Host, X-Forwarded-For, and the headers
-  // whose mode in `header_modes` is not drop (nullptr: every header is dropped, the default).
-  void assign(const http::RequestHead& head, const AccessLogSettings* header_modes);
+  // Copies what a line can print: the request line, Host, X-Forwarded-For (only with
+  // `with_forwarded_for`: the entry point trusts someone to set it), and the headers whose mode
+  // in `header_modes` is not drop (nullptr: every header is dropped, the default).
+  void assign(const http::RequestHead& head, const AccessLogSettings* header_modes,
+              bool with_forwarded_for);
 };
 
 struct ExchangeRecord {

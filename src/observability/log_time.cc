@@ -36,11 +36,10 @@ std::string_view clfTime(std::chrono::system_clock::time_point t, SecondText& ca
   return utcText(splitNs(t).first, "%d/%b/%Y:%H:%M:%S +0000", cache);
 }
 
-std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_point t,
-                             SecondText& cache) {
+char* writeRfc3339Nano(char* out, std::chrono::system_clock::time_point t, SecondText& cache) {
   auto [secs, ns] = splitNs(t);
   std::string_view date = utcText(secs, "%Y-%m-%dT%H:%M:%S", cache);
-  std::size_t n = date.copy(buf, sizeof buf - 11);
+  std::size_t n = date.copy(out, kRfc3339NanoMax - 11);
   if (ns != 0) {
     // Nine digits, two at a time (a line writes two of these timestamps).
     static constexpr char kPairs[] =
@@ -48,8 +47,8 @@ std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_po
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
     auto value = static_cast<std::uint32_t>(ns);
-    char* digits = buf + n + 1;
-    buf[n] = '.';
+    char* digits = out + n + 1;
+    out[n] = '.';
     digits[0] = static_cast<char>('0' + value / 100000000);
     value %= 100000000;
     for (int i = 3; i >= 0; --i) {
@@ -59,12 +58,17 @@ std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_po
       digits[2 + 2 * i] = kPairs[2 * pair + 1];
     }
     n += 10;
-    while (buf[n - 1] == '0') {
+    while (out[n - 1] == '0') {
       --n;
     }
   }
-  buf[n++] = 'Z';
-  return {buf, n};
+  out[n++] = 'Z';
+  return out + n;
+}
+
+std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_point t,
+                             SecondText& cache) {
+  return {buf, static_cast<std::size_t>(writeRfc3339Nano(buf, t, cache) - buf)};
 }
 
 }  // namespace pier::observability

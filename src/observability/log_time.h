@@ -23,5 +23,8 @@ std::string_view clfTime(std::chrono::system_clock::time_point t, SecondText& ca
 // "2026-11-28T14:00:00.1234Z". Written into `buf`, which the result views.
 std::string_view rfc3339Nano(char (&buf)[64], std::chrono::system_clock::time_point t,
                              SecondText& cache);
+// The same text written at `out` (at most kRfc3339NanoMax bytes); returns its end.
+constexpr std::size_t kRfc3339NanoMax = 40;
+char* writeRfc3339Nano(char* out, std::chrono::system_clock::time_point t, SecondText& cache);
 
 }  // namespace pier::observability

@@ -47,7 +47,9 @@ const observability::LoggedRequest* ClientConnection::keepForAccessLog(
   if (log == nullptr) {
     return nullptr;
   }
-  logged_request_.assign(head, log->keepsRequestHeaders() ? &log->settings() : nullptr);
+  bool trusts_someone = ep_.forwarded.insecure || !ep_.forwarded.trusted.empty();
+  logged_request_.assign(head, log->keepsRequestHeaders() ? &log->settings() : nullptr,
+                         trusts_someone);
   return &logged_request_;
 }
 

@@ -202,7 +202,7 @@ TEST_CASE("a logged request keeps only the headers its line can print") {
   AccessLogSettings s;
   s.header_names["referer"] = FieldMode::Drop;
   LoggedRequest r;
-  r.assign(head, nullptr);
+  r.assign(head, nullptr, true);
   CHECK(r.method == "GET");
   CHECK(r.target == "/x");
   CHECK(r.headers.empty());  // no header is printed: none is copied
@@ -211,18 +211,18 @@ TEST_CASE("a logged request keeps only the headers its line can print") {
   CHECK(r.forwarded_for == "1.2.3.4");
 
   s.header_names["user-agent"] = FieldMode::Redact;  // one header asked for
-  r.assign(head, &s);
+  r.assign(head, &s, true);
   REQUIRE(r.headers.size() == 1);
   CHECK(r.headers.fields()[0].name == "User-Agent");
 
   s.headers_default = FieldMode::Keep;  // all but Referer
-  r.assign(head, &s);
+  r.assign(head, &s, true);
   CHECK(r.headers.size() == 4);
   CHECK_FALSE(r.headers.has("Referer"));
 
   // The same object serves the connection's next request: nothing of the first may remain.
   pier::http::RequestHead bare{.method = "POST", .target = "/", .version_minor = 0, .headers = {}};
-  r.assign(bare, &s);
+  r.assign(bare, &s, true);
   CHECK(r.method == "POST");
   CHECK(r.target == "/");
   CHECK(r.version_minor == 0);
@@ -230,6 +230,12 @@ TEST_CASE("a logged request keeps only the headers its line can print") {
   CHECK_FALSE(r.has_forwarded_for);
   CHECK(r.forwarded_for.empty());
   CHECK(r.headers.empty());
+
+  // An entry point that trusts no one never prints X-Forwarded-For: it is not even looked up.
+  r.assign(head, nullptr, false);
+  CHECK_FALSE(r.has_forwarded_for);
+  CHECK(r.forwarded_for.empty());
+  CHECK(r.host == "a.example");
 }
 
 TEST_CASE("a worker's shard copies request headers only when one can be printed") {
