@@ -165,38 +165,37 @@ class FieldWriter {
   FieldWriter(LineWriter& w, const KeptFields& kept) : w_(w), kept_(kept) {}
   template <LogField F>
   void text(std::string_view v) {
-    if (kept_[F]) {
-      w_.put(jsonKey<F>());
-      w_.jsonString(v);
-    }
+    field<F>([&] { w_.jsonString(v); });
   }
   template <LogField F>
   void clean(std::string_view v) {
-    if (kept_[F]) {
-      w_.put(jsonKey<F>());
+    field<F>([&] {
       w_.put('"');
       w_.put(v);
       w_.put('"');
-    }
+    });
   }
   template <LogField F>
   void number(std::int64_t v) {
-    if (kept_[F]) {
-      w_.put(jsonKey<F>());
-      w_.integer(v);
-    }
+    field<F>([&] { w_.integer(v); });
   }
   template <LogField F>
   void number(const NumberText& v) {
-    if (kept_[F]) {
-      w_.put(jsonKey<F>());
-      w_.put(v.view());
-    }
+    field<F>([&] { w_.put(v.view()); });
   }
   bool kept(LogField f) const { return kept_[f]; }
   LineWriter& line() { return w_; }
 
  private:
+  // A kept field: its key, then what `write_value` writes.
+  template <LogField F, typename WriteValue>
+  void field(WriteValue write_value) {
+    if (kept_[F]) {
+      w_.put(jsonKey<F>());
+      write_value();
+    }
+  }
+
   LineWriter& w_;
   const KeptFields& kept_;
 };
