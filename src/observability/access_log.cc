@@ -273,21 +273,21 @@ void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e, const Ac
 
 void AccessLogShard::add(const AccessLogEntry& entry) {
   const AccessLogSettings& s = log_.settings();
-  if (!AccessLog::keep(entry, s)) {
+  if (filters_ && !AccessLog::keep(entry, s)) {
     return;
   }
-  if (s.json) {
+  if (json_) {
     char* at = room(AccessLog::jsonBound(entry, s));
-    used_ = static_cast<std::size_t>(
-        AccessLog::writeJson(at, entry, s, log_.keptFields(), json_memo_.get()) - buffer_.data());
+    used_ = static_cast<std::size_t>(AccessLog::writeJson(at, entry, s, kept_, json_memo_.get()) -
+                                     buffer_.data());
   } else {
     scratch_.clear();
-    AccessLog::appendCommon(scratch_, entry, s, log_.keptFields());
+    AccessLog::appendCommon(scratch_, entry, s, kept_);
     std::memcpy(room(scratch_.size()), scratch_.data(), scratch_.size());
     used_ += scratch_.size();
   }
   ++lines_;
-  if ((s.buffering_size > 0 && lines_ >= s.buffering_size) || used_ >= kMaxBufferBytes) {
+  if ((buffering_size_ > 0 && lines_ >= buffering_size_) || used_ >= kMaxBufferBytes) {
     flush();
   }
 }
@@ -302,7 +302,13 @@ char* AccessLogShard::room(std::size_t bytes) {
 }
 
 AccessLogShard::AccessLogShard(AccessLog& log)
-    : log_(log), keeps_request_headers_(log.settings().anyHeaderKept()) {
+    : log_(log),
+      json_(log.settings().json),
+      filters_(log.settings().hasFilters()),
+      keeps_request_headers_(log.settings().anyHeaderKept()),
+      buffering_size_(log.settings().buffering_size),
+      kept_(log.keptFields()),
+      request_count_(&log.request_count_.value) {
   if (log.settings().json) {
     json_memo_ = std::make_unique<JsonLineMemo>();
   }

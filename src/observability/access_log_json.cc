@@ -261,13 +261,13 @@ void writeRoutePiece(FieldWriter& out, const AccessLogEntry& e, JsonLineMemo* me
     return;
   }
   JsonLineMemo::RoutePiece::Inputs inputs = {e.router, e.service, e.service_url, e.service_addr};
-  if (const JsonLineMemo::RoutePiece* piece = memo->findRoute(inputs)) {
+  if (const JsonLineMemo::RoutePiece* piece = memo->findRoute(e.route_identity, inputs)) {
     out.line().put(piece->text());
     return;
   }
   const char* mark = out.line().position();
   writeRouteFields(out, e);
-  memo->nextRoute().store(inputs, out.line().since(mark));
+  memo->nextRoute().store(e.route_identity, inputs, out.line().since(mark));
 }
 
 bool printsHeaders(const AccessLogEntry& e, const AccessLogSettings& s) {

@@ -2,8 +2,11 @@
 // access-log lines to make the next one cheaper.
 //
 // Why a per-worker memo of the route fields: a worker's lines mostly name a few routes, and the
-// router, service and server fields, escaped and keyed, are a quarter of a line. The values are
-// compared on every line, so a piece can never be stale: a new route renders again.
+// router, service and server fields, escaped and keyed, are a quarter of a line. The proxy says
+// which configuration objects the values come from (RouteIdentity): comparing those four words
+// keeps the configuration's strings, cold by the end of an exchange, out of a line's cost
+// (perf, session 6). Without an identity the values themselves are compared. Either way a piece
+// can never be stale: a new route, or a new configuration generation, renders again.
 // Why per worker and not per connection: state of a connection's own is cold by the time its
 // response ends (perf showed cache misses on it), while the worker's memo is touched by every
 // line.
@@ -15,17 +18,27 @@
 #include <string>
 #include <string_view>
 
+#include "observability/access_log.h"
+
 namespace pier::observability {
 
-// A rendered piece of a line and the values it was rendered from.
-template <std::size_t N>
+// A rendered piece of a line and the values it was rendered from. When the caller knows where
+// the values come from (`Identity`, see RouteIdentity), a piece is found by that alone and the
+// values are not read; otherwise they are compared.
+template <std::size_t N, typename Identity>
 class MemoPiece {
  public:
   using Inputs = std::array<std::string_view, N>;
 
-  bool matches(const Inputs& inputs) const {
+  bool matches(const Identity& identity, const Inputs& inputs) const {
     if (!valid_) {
       return false;
+    }
+    if (identity.known()) {
+      return identity == identity_;
+    }
+    if (identity_.known()) {
+      return false;  // stored by identity only: its inputs were not kept
     }
     for (std::size_t i = 0; i < N; ++i) {
       if (inputs[i] != inputs_[i]) {
@@ -34,9 +47,12 @@ class MemoPiece {
     }
     return true;
   }
-  void store(const Inputs& inputs, std::string_view text) {
-    for (std::size_t i = 0; i < N; ++i) {
-      inputs_[i].assign(inputs[i]);
+  void store(const Identity& identity, const Inputs& inputs, std::string_view text) {
+    identity_ = identity;
+    if (!identity.known()) {
+      for (std::size_t i = 0; i < N; ++i) {
+        inputs_[i].assign(inputs[i]);
+      }
     }
     text_.assign(text);
     valid_ = true;
@@ -44,22 +60,25 @@ class MemoPiece {
   std::string_view text() const { return text_; }
 
  private:
-  std::array<std::string, N> inputs_;
-  std::string text_;
+  Identity identity_;
   bool valid_ = false;
+  std::string text_;
+  std::array<std::string, N> inputs_;
 };
 
 // The route fields (RouterName .. ServiceAddr) of the last few routes a worker logged, from
-// router, service, server URL and server address (access_log_json.cc renders them).
+// router, service, server URL and server address (access_log_json.cc renders them), found by
+// the route's identity when the proxy gives one.
 class JsonLineMemo {
  public:
   static constexpr std::size_t kRoutes = 4;
-  using RoutePiece = MemoPiece<4>;
+  using RoutePiece = MemoPiece<4, RouteIdentity>;
 
   // The piece rendered from `inputs`, or nullptr.
-  const RoutePiece* findRoute(const RoutePiece::Inputs& inputs) const {
+  const RoutePiece* findRoute(const RouteIdentity& identity,
+                              const RoutePiece::Inputs& inputs) const {
     for (const RoutePiece& piece : routes_) {
-      if (piece.matches(inputs)) {
+      if (piece.matches(identity, inputs)) {
         return &piece;
       }
     }

@@ -67,18 +67,25 @@ struct ExchangeRecord {
   // cache: read again at the end of the exchange, they missed it (perf, session 5). They view
   // the exchange's pinned configuration.
   std::string_view router_name;
+  std::string_view service_name;
   std::string_view server_url;   // empty until a server is chosen
   std::string_view server_addr;  // host[:port] as in the URL
+  RouteIdentity route_identity;  // the objects the names above come from
 
-  void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s) {
+  // `generation`: the configuration generation `r` and `s` belong to.
+  void route(const runtime::RouterSpec& r, const runtime::ServiceSpec& s,
+             std::uint64_t generation) {
     router = &r;
     router_name = r.name;
     service = &s;
+    service_name = s.name;
+    route_identity = {generation, &r, &s, nullptr};
     internal = !runtime::forwardsToBackends(s.kind);
   }
   void sendTo(const runtime::ServerSpec& server) {
     server_url = server.url;
     server_addr = server.authority;
+    route_identity.server = &server;
   }
   // A response the proxy rendered itself: its status and body size come from its bytes.
   void noteLocalReply(std::string_view response);

@@ -135,7 +135,7 @@ bool ClientConnection::routeAndDispatch(http::RequestHead& head, const http::Bod
     return false;
   }
   const runtime::ServiceSpec& service = ex_.snapshot->services[router.service];
-  ex_.obs.route(router, service);
+  ex_.obs.route(router, service, ex_.snapshot->generation);
   if (router.from_default_rule) {
     // spec G.3: a request that already went through this router is a loop.
     const std::string* seen = head.headers.get("X-Traefik-Router");

@@ -76,14 +76,14 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, Clock:
   e.target = req.target;
   e.version_minor = req.version_minor;
   e.host = req.host;
-  e.request_headers = &req.headers;
+  // Null when every header is dropped: the line then does not read the settings' header modes.
+  e.request_headers = log.keepsRequestHeaders() ? &req.headers : nullptr;
   e.request_bytes = r.request_bytes;
   e.status = r.status;
   e.response_bytes = r.response_bytes;
   e.router = r.router_name;
-  if (r.service != nullptr) {
-    e.service = r.service->name;
-  }
+  e.service = r.service_name;
+  e.route_identity = r.route_identity;
   if (!r.server_url.empty()) {
     e.forwarded = true;
     e.service_url = r.server_url;
@@ -100,7 +100,7 @@ void ClientConnection::writeAccessLog(observability::AccessLogShard& log, Clock:
     e.tls_cipher = session->cipher();
     e.tls_client_subject = clientSubjectForLog(*session);
   }
-  e.request_count = ctx_.process().access_log->nextRequestCount();
+  e.request_count = log.nextRequestCount();
   log.add(e);
 }
 

@@ -177,6 +177,51 @@ TEST_CASE("a worker's remembered route fields never print a stale value") {
   }
 }
 
+TEST_CASE("route fields are remembered by the route's identity when the proxy gives one") {
+  pier::http::HeaderMap h;
+  AccessLogSettings s;
+  KeptFields kept(s);
+  JsonLineMemo memo;
+  int router_a = 0;
+  int router_b = 0;
+  int server_a = 0;
+  auto line = [&](const AccessLogEntry& e) {
+    std::string out;
+    AccessLog::appendJson(out, e, s, kept, &memo);
+    return out;
+  };
+  auto plain = [&](const AccessLogEntry& e) {
+    std::string out;
+    AccessLog::appendJson(out, e, s, kept);
+    return out;
+  };
+  AccessLogEntry e = entry(h);
+  e.logged = e.start;
+  e.route_identity = {7, &router_a, nullptr, &server_a};
+  CHECK(line(e) == plain(e));
+  // The same identity is the same route: its remembered fields are printed without reading the
+  // values (here deliberately changed, which the proxy never does within a generation).
+  AccessLogEntry same = e;
+  same.router = "changed@file";
+  CHECK(line(same) == plain(e));
+  // Another router, another generation or another server renders again.
+  for (RouteIdentity other : {RouteIdentity{7, &router_b, nullptr, &server_a},
+                              RouteIdentity{8, &router_a, nullptr, &server_a},
+                              RouteIdentity{7, &router_a, nullptr, nullptr}}) {
+    AccessLogEntry next = e;
+    next.route_identity = other;
+    next.router = "next@file";
+    CHECK(line(next) == plain(next));
+  }
+  // A line without an identity is compared by its values, never matched to a piece stored by
+  // identity.
+  AccessLogEntry unknown = e;
+  unknown.route_identity = {};
+  unknown.router = "changed@file";
+  CHECK(line(unknown) == plain(unknown));
+  CHECK(line(unknown) == plain(unknown));
+}
+
 TEST_CASE("field and header names match whatever their case") {
   AccessLogSettings s;
   CHECK(s.keepField("ClientPort"));
