@@ -1,8 +1,8 @@
 #include "observability/access_log.h"
 #include "observability/access_log_memo.h"
+#include "observability/access_log_record.h"
 
 #include <fcntl.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,42 +23,30 @@ namespace {
 using detail::clientHost;
 using detail::protocolText;
 
+// A shard hands its records over at 64 KiB (about 400 lines); the slack is room for the record
+// that crosses it.
 constexpr std::size_t kMaxBufferBytes = 64 * 1024;
-constexpr std::size_t kLineSlackBytes = 8 * 1024;  // room for the line that crosses 64 KiB
+constexpr std::size_t kLineSlackBytes = 8 * 1024;
 // The writer's tick, and how much may queue before a worker wakes it early (bounds memory when
-// the workers produce faster than one tick drains).
+// the workers produce faster than one tick drains). 256 KiB of records is about 1,500 lines.
 constexpr auto kWriteInterval = std::chrono::milliseconds(100);
-constexpr std::size_t kWakeBytes = 1024 * 1024;
+constexpr std::size_t kWakeBytes = 256 * 1024;
 constexpr std::size_t kMaxSpareBuffers = 16;
+// The writer writes its formatted lines in pieces of this size: small enough that the kernel's
+// copy reads what was just written from the cache, large enough that system calls are rare.
+constexpr std::size_t kOutBytes = 128 * 1024;
 
-// Writes every batch, in order, with as few system calls as possible.
-void writeBatches(int fd, const std::vector<std::string>& batches) {
-  constexpr std::size_t kMaxIov = 64;
-  std::size_t next = 0;  // first batch not completely written
-  std::size_t skip = 0;  // bytes of batches[next] already written
-  while (next < batches.size()) {
-    iovec iov[kMaxIov];
-    std::size_t count = 0;
-    for (std::size_t i = next; i < batches.size() && count < kMaxIov; ++i) {
-      std::size_t from = i == next ? skip : 0;
-      iov[count].iov_base = const_cast<char*>(batches[i].data() + from);
-      iov[count].iov_len = batches[i].size() - from;
-      ++count;
-    }
-    ssize_t n = ::writev(fd, iov, static_cast<int>(count));
+// Writes all of `bytes`.
+void writeAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
       return;  // nowhere to report it without recursing into logging; the lines are lost
     }
-    auto written = static_cast<std::size_t>(n);
-    while (next < batches.size() && written >= batches[next].size() - skip) {
-      written -= batches[next].size() - skip;
-      skip = 0;
-      ++next;
-    }
-    skip += written;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 
@@ -272,20 +260,17 @@ void AccessLog::appendCommon(std::string& out, const AccessLogEntry& e, const Ac
 }
 
 void AccessLogShard::add(const AccessLogEntry& entry) {
-  const AccessLogSettings& s = log_.settings();
-  if (filters_ && !AccessLog::keep(entry, s)) {
+  if (filters_ && !AccessLog::keep(entry, log_.settings())) {
     return;
   }
-  if (json_) {
-    char* at = room(AccessLog::jsonBound(entry, s));
-    used_ = static_cast<std::size_t>(AccessLog::writeJson(at, entry, s, kept_, json_memo_.get()) -
-                                     buffer_.data());
-  } else {
-    scratch_.clear();
-    AccessLog::appendCommon(scratch_, entry, s, kept_);
-    std::memcpy(room(scratch_.size()), scratch_.data(), scratch_.size());
-    used_ += scratch_.size();
+  bool define = false;
+  std::uint8_t slot = routes_->slotFor(entry, define);
+  if (define) {
+    char* at = room(record::routeSize(entry));
+    used_ = static_cast<std::size_t>(record::writeRoute(at, entry, slot) - buffer_.data());
   }
+  char* at = room(record::lineSize(entry));
+  used_ = static_cast<std::size_t>(record::writeLine(at, entry, slot) - buffer_.data());
   ++lines_;
   if ((buffering_size_ > 0 && lines_ >= buffering_size_) || used_ >= kMaxBufferBytes) {
     flush();
@@ -301,17 +286,14 @@ char* AccessLogShard::room(std::size_t bytes) {
   return buffer_.data() + used_;
 }
 
-AccessLogShard::AccessLogShard(AccessLog& log)
+AccessLogShard::AccessLogShard(AccessLog& log, std::size_t index)
     : log_(log),
-      json_(log.settings().json),
+      index_(index),
       filters_(log.settings().hasFilters()),
       keeps_request_headers_(log.settings().anyHeaderKept()),
       buffering_size_(log.settings().buffering_size),
-      kept_(log.keptFields()),
-      request_count_(&log.request_count_.value) {
-  if (log.settings().json) {
-    json_memo_ = std::make_unique<JsonLineMemo>();
-  }
+      request_count_(&log.request_count_.value),
+      routes_(std::make_unique<record::RouteSlots>()) {
   syncWallClock();
 }
 
@@ -333,7 +315,7 @@ void AccessLogShard::flush() {
     return;
   }
   buffer_.resize(used_);
-  log_.submit(buffer_);
+  log_.submit(index_, buffer_);
   used_ = 0;
   lines_ = 0;
 }
@@ -350,7 +332,8 @@ Result<std::unique_ptr<AccessLog>> AccessLog::open(AccessLogSettings settings,
   }
   std::unique_ptr<AccessLog> log(new AccessLog(std::move(settings), fd));
   for (std::size_t i = 0; i < workers; ++i) {
-    log->shards_.push_back(std::make_unique<AccessLogShard>(*log));
+    log->shards_.push_back(std::make_unique<AccessLogShard>(*log, i));
+    log->readers_.push_back(std::make_unique<record::RecordReader>());
   }
   log->writer_ = std::thread([raw = log.get()] { raw->run(); });
   return log;
@@ -366,12 +349,12 @@ AccessLog::~AccessLog() {
   }
 }
 
-void AccessLog::submit(std::string& batch) {
+void AccessLog::submit(std::size_t shard, std::string& batch) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
     queued_bytes_ += batch.size();
-    queue_.push_back(std::move(batch));
+    queue_.push_back(Batch{shard, std::move(batch)});
     batch = std::string();
     if (!spare_.empty()) {
       batch.swap(spare_.back());
@@ -422,8 +405,56 @@ bool AccessLog::openFile() {
   return true;
 }
 
+void AccessLog::writeOut() {
+  writeAll(fd_, std::string_view(out_.data(), out_used_));
+  out_used_ = 0;
+}
+
+void AccessLog::writeLines(std::vector<Batch>& batches) {
+  if (out_.size() < kOutBytes + kLineSlackBytes) {
+    out_.resize(kOutBytes + kLineSlackBytes);
+  }
+  AccessLogEntry e;
+  for (Batch& batch : batches) {
+    record::RecordReader& reader = *readers_[batch.shard];
+    const char* at = batch.records.data();
+    const char* end = at + batch.records.size();
+    while (at < end) {
+      if (!reader.next(at, end, e)) {
+        continue;  // a route record, or the end
+      }
+      std::size_t bound = 0;
+      if (settings_.json) {
+        bound = jsonBound(e, settings_);
+      } else {
+        scratch_.clear();
+        appendCommon(scratch_, e, settings_, kept_);
+        bound = scratch_.size();
+      }
+      if (out_used_ + bound > out_.size()) {
+        writeOut();
+        if (bound > out_.size()) {
+          out_.resize(bound);  // a line with many long headers
+        }
+      }
+      char* line = out_.data() + out_used_;
+      if (settings_.json) {
+        out_used_ = static_cast<std::size_t>(writeJson(line, e, settings_, kept_, &reader.memo()) -
+                                             out_.data());
+      } else {
+        std::memcpy(line, scratch_.data(), scratch_.size());
+        out_used_ += scratch_.size();
+      }
+      if (out_used_ >= kOutBytes) {
+        writeOut();
+      }
+    }
+  }
+  writeOut();
+}
+
 void AccessLog::run() {
-  std::vector<std::string> batch;
+  std::vector<Batch> batch;
   for (;;) {
     bool reopen = false;
     bool stopping = false;
@@ -445,16 +476,16 @@ void AccessLog::run() {
       stopping = stopping_;
     }
     // Lines handed over before the signal belong to the old file (it was renamed away).
-    writeBatches(fd_, batch);
+    writeLines(batch);
     {
       std::lock_guard lock(mu_);
-      for (std::string& b : batch) {
+      for (Batch& b : batch) {
         if (spare_.size() >= kMaxSpareBuffers) {
           break;
         }
         // Not cleared: a worker overwrites it from the start, and a buffer that keeps its size
         // is grown back to full size by zeroing only its last few kilobytes.
-        spare_.push_back(std::move(b));
+        spare_.push_back(std::move(b.records));
       }
     }
     batch.clear();

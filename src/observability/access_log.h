@@ -2,14 +2,15 @@
 // or JSON with its field names, filtered by status, retries and duration, with per-field and
 // per-header keep/drop/redact.
 //
-// Writing never blocks a worker: each worker formats into its own buffer (AccessLogShard) and
-// hands whole buffers to one writer thread (a mutex held for a vector push, once per batch).
+// Writing never blocks a worker: each worker copies an exchange's fields into a record in its own
+// buffer (AccessLogShard, access_log_record.h) and hands whole buffers to one writer thread (a
+// mutex held for a vector push, once per batch), which formats the lines and writes them.
 // Why a thread of our own rather than uv_fs on libuv's pool: that pool is shared with DNS
 // resolution and has 4 threads; a slow disk must not delay name lookups, and one owner of the
 // file descriptor keeps line order per worker and makes the SIGUSR1 reopen trivial.
 // A batch leaves the worker when it reaches bufferingSize lines (or 64 KiB), and at the latest
 // on the worker's 100 ms sweep; nothing is dropped: stop() writes everything queued.
-// The writer wakes on a 100 ms tick (or early once 1 MiB is queued), not on every batch: a
+// The writer wakes on a 100 ms tick (or early once 256 KiB is queued), not on every batch: a
 // wake per batch cost more CPU than the file writes themselves (futex, two context switches on
 // a shared core), and buffers go back to the workers empty so that a batch costs no malloc.
 // Thread: AccessLogShard on its worker; reopen()/stop() from the control thread.
@@ -34,7 +35,11 @@
 
 namespace pier::observability {
 
-struct JsonLineMemo;  // observability/access_log_memo.h
+class JsonLineMemo;  // observability/access_log_memo.h
+namespace record {
+class RouteSlots;    // observability/access_log_record.h
+class RecordReader;  // idem
+}  // namespace record
 
 enum class FieldMode : std::uint8_t { Keep, Drop, Redact };
 
@@ -203,9 +208,9 @@ class AccessLog;
 
 class AccessLogShard {
  public:
-  explicit AccessLogShard(AccessLog& log);
+  AccessLogShard(AccessLog& log, std::size_t index);
   ~AccessLogShard();
-  // Filters, formats and buffers one line.
+  // Filters one line and buffers its record (the writer formats it).
   void add(const AccessLogEntry& entry);
   // Hands what is buffered to the writer (sweep, shutdown).
   void flush();
@@ -232,22 +237,20 @@ class AccessLogShard {
   char* room(std::size_t bytes);
 
   AccessLog& log_;
+  std::size_t index_;  // the writer keeps this shard's routes under it
   // What every line reads of the settings, copied here: a line then touches the shard's cache
-  // lines and not the settings' (a line's cost was mostly cache misses, perf, session 6).
-  bool json_ = false;
+  // lines and not the settings'.
   bool filters_ = false;
   bool keeps_request_headers_ = false;
   std::size_t buffering_size_ = 0;
-  KeptFields kept_;
   std::atomic<std::uint64_t>* request_count_;
   std::chrono::nanoseconds wall_offset_{0};  // system clock minus steady clock
-  // Lines are written into buffer_[0, used_). The buffer keeps its full size between lines:
-  // growing a std::string zeroes the new bytes, and doing that per line was a measurable cost.
+  // Records are written into buffer_[0, used_). The buffer keeps its full size between records:
+  // growing a std::string zeroes the new bytes, and doing that per record was a measurable cost.
   std::string buffer_;
   std::size_t used_ = 0;
-  std::string scratch_;  // common format: a line is appended here, then copied
   std::size_t lines_ = 0;
-  std::unique_ptr<JsonLineMemo> json_memo_;  // json format only
+  std::unique_ptr<record::RouteSlots> routes_;  // the routes this shard defined to the writer
 };
 
 class AccessLog {
@@ -265,9 +268,10 @@ class AccessLog {
   // Writes everything handed over so far and ends the writer thread. Idempotent.
   void stop();
 
-  // Writer input; workers only, through their shard. Takes `batch` and leaves an empty buffer
-  // (with capacity, when the writer has one to give back) in its place.
-  void submit(std::string& batch);
+  // Writer input; workers only, through their shard. Takes `batch` (records of shard `shard`)
+  // and leaves an empty buffer (with capacity, when the writer has one to give back) in its
+  // place.
+  void submit(std::size_t shard, std::string& batch);
 
   // Formatting, exposed for unit tests.
   static std::string formatCommon(const AccessLogEntry& e, const AccessLogSettings& s);
@@ -275,7 +279,7 @@ class AccessLog {
   // The same lines appended to `out` (the shard's buffer), without temporaries.
   static void appendCommon(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
                            const KeptFields& kept);
-  // `memo`: the worker's remembered route fields (nullptr renders them every time).
+  // `memo`: the writer's remembered route fields (nullptr renders them every time).
   static void appendJson(std::string& out, const AccessLogEntry& e, const AccessLogSettings& s,
                          const KeptFields& kept, JsonLineMemo* memo = nullptr);
   // The JSON line written at `at`, which has room for jsonBound() bytes; returns its end.
@@ -285,9 +289,17 @@ class AccessLog {
   static bool keep(const AccessLogEntry& e, const AccessLogSettings& s);
 
  private:
+  struct Batch {
+    std::size_t shard;
+    std::string records;
+  };
   AccessLog(AccessLogSettings settings, int fd);
   void run();
   bool openFile();
+  // Formats the lines of `batches` and writes them, in order.
+  void writeLines(std::vector<Batch>& batches);
+  // Writes out_[0, out_used_) and empties it.
+  void writeOut();
 
   AccessLogSettings settings_;
   KeptFields kept_;
@@ -302,12 +314,18 @@ class AccessLog {
   Counter request_count_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::string> queue_;
+  std::vector<Batch> queue_;
   std::size_t queued_bytes_ = 0;
   bool writer_idle_ = false;        // the writer sleeps until a batch arrives, not on its tick
   std::vector<std::string> spare_;  // written buffers, cleared, for the workers to reuse
   bool stopping_ = false;
   bool reopen_ = false;
+  // Writer thread only: per shard, its routes and remembered route fields; the formatted lines
+  // waiting for a write (kept at full size, like a shard's buffer).
+  std::vector<std::unique_ptr<record::RecordReader>> readers_;
+  std::string out_;
+  std::size_t out_used_ = 0;
+  std::string scratch_;  // common format: a line is appended here, then copied
   std::thread writer_;
 };
 

@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "observability/access_log.h"
 #include "observability/access_log_memo.h"
+#include "observability/access_log_record.h"
 #include "observability/exchange_record.h"
 
 using namespace pier::observability;
@@ -418,4 +419,102 @@ TEST_CASE("a shard's file holds exactly the lines it was given, across batches")
     CHECK(same);
     std::remove(path);
   }
+}
+
+TEST_CASE("a record carries every field of a line to the writer") {
+  pier::http::HeaderMap h;
+  h.add("User-Agent", "curl/8 \"quoted\"");
+  h.add("X-Empty", "");
+  AccessLogSettings s;
+  s.json = true;
+  s.headers_default = FieldMode::Keep;
+  AccessLogEntry e = entry(h);
+  e.logged = e.start + std::chrono::milliseconds(3);
+  e.forwarded_for = "192.0.2.7";
+  e.request_bytes = 1234;
+  e.retries = 2;
+  e.version_minor = 0;
+  e.tls = true;
+  e.tls_version = "1.3";
+  e.tls_cipher = "TLS_AES_128_GCM_SHA256";
+  e.tls_client_subject = "CN=client";
+  int router = 0;
+  e.route_identity = {5, &router, nullptr, nullptr};
+  std::string bytes;
+  bool define = false;
+  record::RouteSlots slots;
+  std::uint8_t slot = slots.slotFor(e, define);
+  CHECK(define);
+  bytes.resize(record::routeSize(e) + record::lineSize(e));
+  char* at = record::writeRoute(bytes.data(), e, slot);
+  CHECK(record::writeLine(at, e, slot) == bytes.data() + bytes.size());
+  record::RecordReader reader;
+  const char* p = bytes.data();
+  AccessLogEntry decoded;
+  CHECK_FALSE(reader.next(p, bytes.data() + bytes.size(), decoded));  // the route
+  REQUIRE(reader.next(p, bytes.data() + bytes.size(), decoded));
+  CHECK(p == bytes.data() + bytes.size());
+  CHECK(decoded.route_identity == e.route_identity);
+  CHECK(AccessLog::formatJson(decoded, s) == AccessLog::formatJson(e, s));
+  CHECK(AccessLog::formatCommon(decoded, s) == AccessLog::formatCommon(e, s));
+  // The same route again needs no route record.
+  CHECK(slots.slotFor(e, define) == slot);
+  CHECK_FALSE(define);
+}
+
+TEST_CASE("lines name their routes through slots, across shards and past the slot count") {
+  // Two shards, each logging more routes than it has slots, with names that are gone once a line
+  // was added (as a configuration may be gone by the time the writer formats): every line must
+  // print its own route, in each shard's order.
+  char path[] = "/tmp/pier-access-log-routes-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  AccessLogSettings s;
+  s.file_path = path;
+  s.json = true;
+  s.buffering_size = 7;  // small batches: routes are defined in one batch and used in later ones
+  auto log = AccessLog::open(s, 2);
+  REQUIRE(log);
+  pier::http::HeaderMap h;
+  std::vector<std::string> expected(2);
+  int objects[64] = {};
+  for (int i = 0; i < 300; ++i) {
+    for (std::size_t shard = 0; shard < 2; ++shard) {
+      // routes come back after others evicted them; odd routes have no identity
+      int route = (i * 7 + static_cast<int>(shard) * 3) % 23;
+      std::string router = "router-" + std::to_string(route) + "@docker";
+      std::string url = "http://10.0.0." + std::to_string(route) + ":80";
+      AccessLogEntry e = entry(h);
+      e.logged = e.start;
+      e.request_headers = nullptr;
+      e.router = router;
+      e.service_url = url;
+      e.request_count = static_cast<std::uint64_t>(i);
+      if (route % 2 == 0) {
+        e.route_identity = {1, &objects[route], &objects[route + 23], nullptr};
+      }
+      expected[shard] += AccessLog::formatJson(e, s);
+      (*log)->shard(shard).add(e);
+    }
+  }
+  (*log)->shard(0).flush();
+  (*log)->shard(1).flush();
+  (*log)->stop();
+  // Lines of the two shards interleave by batch; each shard's own lines keep their order.
+  std::vector<std::string> got(2);
+  std::string text = readFile(path);
+  std::size_t from = 0;
+  while (from < text.size()) {
+    std::size_t end = text.find('\n', from) + 1;
+    std::string line = text.substr(from, end - from);
+    // A line is shard 0's when it is that shard's next line (the two never print the same
+    // line: at the same count their routes differ).
+    bool first = expected[0].compare(got[0].size(), line.size(), line) == 0;
+    got[first ? 0 : 1] += line;
+    from = end;
+  }
+  CHECK(got[0] == expected[0]);
+  CHECK(got[1] == expected[1]);
+  std::remove(path);
 }
