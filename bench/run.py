@@ -408,9 +408,10 @@ end
 """
 
 
-def run_wrk(args, ctx, port: int, sc: "Scenario", duration: float) -> dict:
+def run_wrk(args, ctx, port: int, sc: "Scenario", duration: float,
+            connections: int = 0) -> dict:
     argv = ["taskset", "-c", args.client_cpu, "wrk",
-            f"-t{args.wrk_threads}", f"-c{args.connections}",
+            f"-t{args.wrk_threads}", f"-c{connections or args.connections}",
             f"-d{max(1, round(duration))}s", "--timeout", "5s", "--latency",
             "-s", ctx.wrk_lua]
     for k, v in sc.headers.items():
@@ -1127,6 +1128,103 @@ def measure(ctx: Ctx, sc: Scenario, tname: str, rnd: int) -> dict:
     return res
 
 
+def measure_side_by_side(ctx: Ctx, sc: Scenario, names: tuple[str, str],
+                         rnd: int) -> list[dict]:
+    """Both targets of a pair at once, on the proxy core, each loaded by its
+    own wrk with half the connections.  This VM's speed swings within a
+    second (bench/README.md, session 6), so two targets measured one after
+    the other see different machines; measured together they see the same
+    one, and their ratio of CPU per request scatters about 4 times less.
+    Each request also runs beside the other proxy's (caches shared, more
+    context switches): CPU per request is higher than alone, for both."""
+    args = ctx.args
+    ress = [{"scenario": sc.name, "target": n, "round": rnd, "side_by_side": True}
+            for n in names]
+    launches, procs, scrapers = [], [], []
+    try:
+        for name, res in zip(names, ress):
+            d = tempfile.mkdtemp(prefix=f"{name}-{sc.name}-r{rnd}-", dir=ctx.tmp)
+            os.chmod(d, 0o755)
+            launch = TARGETS[name].gen(ctx, d)
+            launches.append(launch)
+            procs.append(Proc(f"{name}-{sc.name}-r{rnd}", launch.argv,
+                              args.proxy_cpu, d, launch.env))
+            res["config_dir"] = d
+        headers = {k: v for k, v in sc.headers.items() if k.lower() != "connection"}
+        for launch, proc in zip(launches, procs):
+            why = wait_ready(proc, launch.port, sc.path, headers, sc.expect_len,
+                             args.start_timeout, sc.scheme)
+            if why:
+                raise RuntimeError(why)
+            check_features(launch, sc, headers)
+            if sc.scrape and launch.admin_port:
+                scrapers.append(Scraper(launch.admin_port, sc.scrape))
+                scrapers[-1].start()
+        half = max(1, args.connections // 2)
+
+        def load(duration: float) -> list[dict]:
+            out: list = [None, None]
+
+            def one(i: int) -> None:
+                try:
+                    out[i] = run_wrk(args, ctx, launches[i].port, sc, duration, half)
+                except Exception as e:  # noqa: BLE001
+                    out[i] = e
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for o in out:
+                if isinstance(o, Exception):
+                    raise o
+            return out
+
+        time.sleep(0.3)
+        for res, proc in zip(ress, procs):
+            res["rss_idle_kib"] = rss_kib(proc_tree(proc.pid))
+        if args.warmup > 0:
+            load(args.warmup)
+        pids = [proc_tree(p.pid) for p in procs]
+        cpu0, ct0 = [cpu_seconds(x) for x in pids], core_times()
+        bcpu0, own0, wall0 = cpu_seconds(ctx.backend_pids), own_seconds(), time.monotonic()
+        ws = load(args.duration)
+        cpu1, ct1 = [cpu_seconds(x) for x in pids], core_times()
+        bcpu1, own1, wall1 = cpu_seconds(ctx.backend_pids), own_seconds(), time.monotonic()
+        for proc in procs:
+            if not proc.alive():
+                raise RuntimeError(f"died during run: {proc.log_tail()}")
+        wall = wall1 - wall0
+        pc, cc = cpu_list(args.proxy_cpu), cpu_list(args.client_cpu)
+        fp = busy_seconds(ct0, ct1, pc) - sum(cpu1) + sum(cpu0)
+        fc = busy_seconds(ct0, ct1, cc) - (bcpu1 - bcpu0) - (own1 - own0)
+        n_all = max(1, sum(w["requests"] for w in ws))
+        for i, (res, w) in enumerate(zip(ress, ws)):
+            res.update(w)
+            n = max(1, w["requests"])
+            res["cpu_s"] = cpu1[i] - cpu0[i]
+            res["cpu_us_per_req"] = (cpu1[i] - cpu0[i]) * 1e6 / n
+            res["backend_cpu_us_per_req"] = (bcpu1 - bcpu0) * 1e6 / n_all
+            res["core_busy_pct"] = core_busy(ct0, ct1)
+            res["foreign_pct"] = {
+                "proxy_cores": round(100 * fp / (wall * len(pc)), 1),
+                "client_cores": round(100 * fc / (wall * len(cc)), 1)}
+            res["noisy"] = noise(res) > args.noise_pct
+            res["errors"] = sum(w[k] for k in w if k.startswith("err_"))
+    except Exception as e:  # noqa: BLE001
+        for res in ress:
+            res["error"] = str(e)
+    finally:
+        for scraper in scrapers:
+            scraper.stop()
+        for proc in procs:
+            proc.stop()
+    for launch, res in zip(launches, ress):
+        if launch.access_log and "error" not in res:
+            access_log_check(ctx, launch.access_log, res)
+    return ress
+
+
 def check_features(launch: Launch, sc: Scenario, headers: dict[str, str]) -> None:
     """Before measuring a feature's cost, make sure it is on."""
     if launch.metrics_path:
@@ -1271,7 +1369,9 @@ def print_table(args, summary: dict, unavailable: dict[str, str],
     print(f"Pier proxy benchmark: {args.connections} connections, "
           f"{args.duration:g}s x {args.rounds} rounds (median), "
           f"workers={args.workers}, proxy on CPU {args.proxy_cpu}, "
-          f"wrk+origin on CPU {args.client_cpu}")
+          f"wrk+origin on CPU {args.client_cpu}"
+          + ("; pairs side by side (both targets at once, half the connections each)"
+             if getattr(args, "side_by_side", False) else ""))
     for sc in scenarios:
         rows = summary.get(sc.name, {})
         print()
@@ -1429,6 +1529,9 @@ def main() -> int:
                     help="times a noisy run is repeated (the quietest one is kept)")
     ap.add_argument("--max-extra", type=float, default=90,
                     help="total seconds the whole run may spend waiting for quiet and retrying")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="pair scenarios: run each pair's two targets at once on the proxy "
+                         "core, each with half the connections (see measure_side_by_side)")
     ap.add_argument("--out", default=None, help="JSON output path (default bench/results/<time>.json)")
     ap.add_argument("--keep-tmp", action="store_true", help="keep generated configs/logs")
     ap.add_argument("--report", metavar="JSON",
@@ -1529,6 +1632,20 @@ def main() -> int:
         extra_budget = args.max_extra
         for rnd in range(args.rounds):
             for sc in scenarios:
+                if args.side_by_side and sc.pairs:
+                    for var, base in sc.pairs:
+                        pair = (var, base) if rnd % 2 == 0 else (base, var)
+                        wait_quiet(args, min(args.quiet_wait, max(0.0, extra_budget)))
+                        for r in measure_side_by_side(ctx, sc, pair, rnd):
+                            done += 1
+                            runs.append(r)
+                            log(f"[{done}/{total}] round {rnd + 1} {sc.name:<6} "
+                                f"{r['target']:<12} side by side "
+                                + (f"ERROR {r['error'][:300]}" if "error" in r else
+                                   f"{r['rps']:>10,.0f} req/s  cpu "
+                                   f"{r['cpu_us_per_req']:.1f} us/req  foreign load "
+                                   f"{r['foreign_pct']}"))
+                    continue
                 targets = list(sc.targets)
                 k = rnd % len(targets)  # rotate the order each round
                 targets = targets[k:] + targets[:k]

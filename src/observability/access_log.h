@@ -10,7 +10,7 @@
 // file descriptor keeps line order per worker and makes the SIGUSR1 reopen trivial.
 // A batch leaves the worker when it reaches bufferingSize lines (or 64 KiB), and at the latest
 // on the worker's 100 ms sweep; nothing is dropped: stop() writes everything queued.
-// The writer wakes on a 100 ms tick (or early once 256 KiB is queued), not on every batch: a
+// The writer wakes on a 1 s tick (or early once 1 MiB is queued), not on every batch: a
 // wake per batch cost more CPU than the file writes themselves (futex, two context switches on
 // a shared core), and buffers go back to the workers empty so that a batch costs no malloc.
 // Thread: AccessLogShard on its worker; reopen()/stop() from the control thread.

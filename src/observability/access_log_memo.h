@@ -1,16 +1,13 @@
-// The JSON route fields a worker renders once per route (JsonLineMemo), kept between
+// The JSON route fields the writer renders once per route (JsonLineMemo), kept between
 // access-log lines to make the next one cheaper.
 //
-// Why a per-worker memo of the route fields: a worker's lines mostly name a few routes, and the
-// router, service and server fields, escaped and keyed, are a quarter of a line. The proxy says
-// which configuration objects the values come from (RouteIdentity): comparing those four words
-// keeps the configuration's strings, cold by the end of an exchange, out of a line's cost
-// (perf, session 6). Without an identity the values themselves are compared. Either way a piece
-// can never be stale: a new route, or a new configuration generation, renders again.
-// Why per worker and not per connection: state of a connection's own is cold by the time its
-// response ends (perf showed cache misses on it), while the worker's memo is touched by every
-// line.
-// Thread: the owning worker.
+// Why a memo of the route fields: a shard's lines mostly name a few routes, and the router,
+// service and server fields, escaped and keyed, are a quarter of a line. The proxy says which
+// configuration objects the values come from (RouteIdentity): comparing those four words is
+// cheaper than comparing the strings. Without an identity the values themselves are compared.
+// Either way a piece can never be stale: a new route, or a new configuration generation,
+// renders again. MemoPiece also serves a shard's route slots (access_log_record.h).
+// Thread: the access-log writer (one memo per shard).
 #pragma once
 
 #include <array>

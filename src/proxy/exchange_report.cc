@@ -48,7 +48,7 @@ const observability::LoggedRequest* ClientConnection::keepForAccessLog(
     return nullptr;
   }
   bool trusts_someone = ep_.forwarded.insecure || !ep_.forwarded.trusted.empty();
-  logged_request_.assign(head, log->keepsRequestHeaders() ? &log->settings() : nullptr,
+  logged_request_.assign(head, ctx_.accessLogKeepsHeaders() ? &log->settings() : nullptr,
                          trusts_someone);
   return &logged_request_;
 }

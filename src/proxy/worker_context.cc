@@ -26,6 +26,7 @@ WorkerContext::WorkerContext(uv_loop_t* loop, std::size_t index,
   }
   if (process.access_log != nullptr) {
     access_log_ = &process.access_log->shard(index);
+    access_log_keeps_headers_ = access_log_->keepsRequestHeaders();
   }
 }
 

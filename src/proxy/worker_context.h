@@ -63,6 +63,9 @@ class WorkerContext {
   // This worker's metrics shard and access-log buffer; null when disabled.
   observability::MetricsShard* metrics() { return metrics_; }
   observability::AccessLogShard* accessLog() { return access_log_; }
+  // AccessLogShard::keepsRequestHeaders(), kept beside the pointer: asked at every request's
+  // start, when the shard itself is not in cache.
+  bool accessLogKeepsHeaders() const { return access_log_keeps_headers_; }
 
   // Worker loop only: installs a new generation (in-flight requests keep the one they pinned).
   void install(runtime::SnapshotConstSharedPtr snapshot);
@@ -121,6 +124,7 @@ class WorkerContext {
   std::atomic<std::size_t> active_clients_{0};
   observability::MetricsShard* metrics_ = nullptr;
   observability::AccessLogShard* access_log_ = nullptr;
+  bool access_log_keeps_headers_ = false;
 };
 
 }  // namespace pier::proxy

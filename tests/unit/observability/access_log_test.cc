@@ -518,3 +518,22 @@ TEST_CASE("lines name their routes through slots, across shards and past the slo
   CHECK(got[1] == expected[1]);
   std::remove(path);
 }
+
+TEST_CASE("values of every short length are copied whole") {
+  pier::http::HeaderMap h;
+  AccessLogSettings s;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    CAPTURE(n);
+    std::string path;
+    for (std::size_t i = 0; i < n; ++i) {
+      path += static_cast<char>('a' + i % 26);
+    }
+    std::string router = path + "@file";
+    AccessLogEntry e = entry(h);
+    e.target = path;
+    e.router = router;
+    std::string line = AccessLog::formatJson(e, s);
+    CHECK(line.find("\"RequestPath\":\"" + path + "\",") != std::string::npos);
+    CHECK(line.find("\"RouterName\":\"" + router + "\",") != std::string::npos);
+  }
+}
