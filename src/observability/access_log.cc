@@ -273,8 +273,9 @@ void AccessLogShard::add(const AccessLogEntry& entry) {
     char* at = room(record::routeSize(entry));
     used_ = static_cast<std::size_t>(record::writeRoute(at, entry, slot) - buffer_.data());
   }
-  char* at = room(record::lineSize(entry));
-  used_ = static_cast<std::size_t>(record::writeLine(at, entry, slot) - buffer_.data());
+  record::LineRecord line(entry);
+  char* at = room(line.size());
+  used_ = static_cast<std::size_t>(line.write(at, slot) - buffer_.data());
   ++lines_;
   if ((buffering_size_ > 0 && lines_ >= buffering_size_) || used_ >= kMaxBufferBytes) {
     flush();

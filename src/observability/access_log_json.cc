@@ -54,6 +54,26 @@ std::size_t firstToEscape(std::string_view s) {
   return s.size();
 }
 
+// The decimal text of `value` at `at` (room for a sign and 20 digits); returns its end. Most of a
+// line's numbers are small (zero counts, status, sizes): they skip the general conversion.
+char* writeDecimal(char* at, std::int64_t value) {
+  if (value >= 0 && value < 10) {
+    *at = static_cast<char>('0' + value);
+    return at + 1;
+  }
+  if (value >= 10 && value < 1000) {
+    auto v = static_cast<std::size_t>(value);
+    if (v >= 100) {
+      *at++ = static_cast<char>('0' + v / 100);
+      v %= 100;
+    }
+    at[0] = kDigitPairs[2 * v];
+    at[1] = kDigitPairs[2 * v + 1];
+    return at + 2;
+  }
+  return std::to_chars(at, at + kMaxNumberBytes + 1, value).ptr;
+}
+
 // Writes a line into a region the caller sized with jsonBound().
 class LineWriter {
  public:
@@ -66,7 +86,7 @@ class LineWriter {
     p_ += s.size();
   }
   void put(char c) { *p_++ = c; }
-  void integer(std::int64_t v) { p_ = std::to_chars(p_, p_ + kMaxNumberBytes + 4, v).ptr; }
+  void integer(std::int64_t v) { p_ = writeDecimal(p_, v); }
   // `s` quoted, escaped as Go's encoder escapes control bytes, quotes and backslashes.
   void jsonString(std::string_view s) {
     put('"');
@@ -148,7 +168,7 @@ constexpr std::string_view jsonKey() {
 class NumberText {
  public:
   explicit NumberText(std::int64_t v) {
-    len_ = static_cast<std::uint8_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_);
+    len_ = static_cast<std::uint8_t>(writeDecimal(buf_, v) - buf_);
   }
   std::string_view view() const { return {buf_, len_}; }
 

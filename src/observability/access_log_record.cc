@@ -17,21 +17,6 @@ system_clock::time_point fromEpochNs(std::int64_t ns) {
       std::chrono::duration_cast<system_clock::duration>(std::chrono::nanoseconds(ns)));
 }
 
-std::array<std::string_view, LineTexts> lineTexts(const AccessLogEntry& e) {
-  std::array<std::string_view, LineTexts> t;
-  t[ClientIp] = e.client_ip;
-  t[ForwardedFor] = e.forwarded_for;
-  t[Method] = e.method;
-  t[Target] = e.target;
-  t[Host] = e.host;
-  t[EntryPoint] = e.entry_point;
-  t[TlsVersion] = e.tls_version;
-  t[TlsCipher] = e.tls_cipher;
-  t[TlsClientSubject] = e.tls_client_subject;
-  t[Headers] = {};
-  return t;
-}
-
 bool hasHeaders(const AccessLogEntry& e) {
   return e.request_headers != nullptr && !e.request_headers->fields().empty();
 }
@@ -69,16 +54,26 @@ const char* get(const char* at, T& value) {
 
 }  // namespace
 
-std::size_t lineSize(const AccessLogEntry& e) {
-  std::size_t n = sizeof(Prefix) + sizeof(LineHeader) + headersSize(e);
-  for (std::string_view s : lineTexts(e)) {
-    n += s.size();
+LineRecord::LineRecord(const AccessLogEntry& e) : e_(e) {
+  texts_[ClientIp] = e.client_ip;
+  texts_[ForwardedFor] = e.forwarded_for;
+  texts_[Method] = e.method;
+  texts_[Target] = e.target;
+  texts_[Host] = e.host;
+  texts_[EntryPoint] = e.entry_point;
+  texts_[TlsVersion] = e.tls_version;
+  texts_[TlsCipher] = e.tls_cipher;
+  texts_[TlsClientSubject] = e.tls_client_subject;
+  std::size_t headers = headersSize(e);
+  size_ = sizeof(Prefix) + sizeof(LineHeader) + headers;
+  for (std::size_t i = 0; i < Headers; ++i) {
+    size_ += texts_[i].size();
   }
-  return n;
+  headers_bytes_ = headers;
 }
 
-char* writeLine(char* at, const AccessLogEntry& e, std::uint8_t route_slot) {
-  std::array<std::string_view, LineTexts> texts = lineTexts(e);
+char* LineRecord::write(char* at, std::uint8_t route_slot) const {
+  const AccessLogEntry& e = e_;
   LineHeader h;
   h.start_ns = sinceEpochNs(e.start);
   h.logged_ns = sinceEpochNs(e.logged);
@@ -89,19 +84,21 @@ char* writeLine(char* at, const AccessLogEntry& e, std::uint8_t route_slot) {
   h.status = e.status;
   h.client_port = e.client_port;
   h.retries = e.retries;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    h.lengths[i] = static_cast<std::uint32_t>(texts[i].size());
+  for (std::size_t i = 0; i < Headers; ++i) {
+    h.lengths[i] = static_cast<std::uint32_t>(texts_[i].size());
   }
-  h.lengths[Headers] = static_cast<std::uint32_t>(headersSize(e));
+  h.lengths[Headers] = static_cast<std::uint32_t>(headers_bytes_);
   h.version_minor = static_cast<std::uint8_t>(e.version_minor);
   h.route_slot = route_slot;
   h.forwarded = e.forwarded;
   h.tls = e.tls;
-  h.has_headers = hasHeaders(e);
-  at = put(at, Prefix{static_cast<std::uint32_t>(lineSize(e)), Kind::Line});
+  h.has_headers = headers_bytes_ > 0;
+  at = put(at, Prefix{static_cast<std::uint32_t>(size_), Kind::Line});
   at = put(at, h);
   for (std::size_t i = 0; i < Headers; ++i) {
-    at = put(at, texts[i]);
+    if (!texts_[i].empty()) {  // most lines have no TLS or X-Forwarded-For values
+      at = put(at, texts_[i]);
+    }
   }
   if (h.has_headers) {
     for (const http::HeaderField& f : e.request_headers->fields()) {

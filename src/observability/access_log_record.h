@@ -77,10 +77,21 @@ struct Prefix {
   Kind kind;
 };
 
-// The bytes a line record of `e` takes (its route defined separately).
-std::size_t lineSize(const AccessLogEntry& e);
-// Writes it at `at` (lineSize(e) bytes of room); returns the end.
-char* writeLine(char* at, const AccessLogEntry& e, std::uint8_t route_slot);
+// The line record of `e` (its route defined separately), its strings gathered once for both its
+// size and its writing.
+class LineRecord {
+ public:
+  explicit LineRecord(const AccessLogEntry& e);
+  std::size_t size() const { return size_; }
+  // Writes it at `at` (size() bytes of room); returns the end.
+  char* write(char* at, std::uint8_t route_slot) const;
+
+ private:
+  const AccessLogEntry& e_;
+  std::array<std::string_view, Headers> texts_;  // the strings before the headers
+  std::size_t headers_bytes_;
+  std::size_t size_;
+};
 // The bytes of the route record of `e`, and the record itself.
 std::size_t routeSize(const AccessLogEntry& e);
 char* writeRoute(char* at, const AccessLogEntry& e, std::uint8_t slot);

@@ -42,10 +42,6 @@ char* writeRfc3339Nano(char* out, std::chrono::system_clock::time_point t, Secon
   std::size_t n = date.copy(out, kRfc3339NanoMax - 11);
   if (ns != 0) {
     // Nine digits, two at a time (a line writes two of these timestamps).
-    static constexpr char kPairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
     auto value = static_cast<std::uint32_t>(ns);
     char* digits = out + n + 1;
     out[n] = '.';
@@ -54,8 +50,8 @@ char* writeRfc3339Nano(char* out, std::chrono::system_clock::time_point t, Secon
     for (int i = 3; i >= 0; --i) {
       std::uint32_t pair = value % 100;
       value /= 100;
-      digits[1 + 2 * i] = kPairs[2 * pair];
-      digits[2 + 2 * i] = kPairs[2 * pair + 1];
+      digits[1 + 2 * i] = kDigitPairs[2 * pair];
+      digits[2 + 2 * i] = kDigitPairs[2 * pair + 1];
     }
     n += 10;
     while (out[n - 1] == '0') {

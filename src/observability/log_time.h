@@ -10,6 +10,12 @@
 
 namespace pier::observability {
 
+// "00" "01" .. "99": two decimal digits per lookup (timestamps, access-log numbers).
+inline constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 struct SecondText {
   std::int64_t secs = std::numeric_limits<std::int64_t>::min();
   char text[48] = {};

@@ -445,9 +445,10 @@ TEST_CASE("a record carries every field of a line to the writer") {
   record::RouteSlots slots;
   std::uint8_t slot = slots.slotFor(e, define);
   CHECK(define);
-  bytes.resize(record::routeSize(e) + record::lineSize(e));
+  record::LineRecord line(e);
+  bytes.resize(record::routeSize(e) + line.size());
   char* at = record::writeRoute(bytes.data(), e, slot);
-  CHECK(record::writeLine(at, e, slot) == bytes.data() + bytes.size());
+  CHECK(line.write(at, slot) == bytes.data() + bytes.size());
   record::RecordReader reader;
   const char* p = bytes.data();
   AccessLogEntry decoded;
