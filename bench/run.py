@@ -944,6 +944,7 @@ TARGETS = {t.name: t for t in [
     Target("pier-admin", "pier", gen_pier_obs(False, False)),
     Target("pier-metrics", "pier", gen_pier_obs(True, False)),
     Target("pier-accesslog", "pier", gen_pier_obs(False, True)),
+    Target("pier-admin-twin", "pier", gen_pier_obs(False, False)),  # aa-control
     Target("pier-mw-chain", "pier", gen_pier_mw),
 ]}
 
@@ -1019,6 +1020,11 @@ SCENARIOS = [
              baseline="pier-admin", pairs=[("pier-accesslog", "pier-admin")],
              max_cost=0.03, scrape="/metrics",
              note="metrics off in both: the scraper gets 404"),
+    Scenario("aa-control", "the same Pier configuration twice: a pair's scatter "
+             "and bias when nothing differs (100-byte, keep-alive, /metrics scraped "
+             "every second)", "/small", 100, ["pier-admin", "pier-admin-twin"],
+             baseline="pier-admin", pairs=[("pier-admin-twin", "pier-admin")],
+             scrape="/metrics", note="an A/A control: any cost shown is the method's noise"),
     Scenario("middleware-chain", "Pier with five middlewares on the router "
              "(headers, stripPrefix, ipAllowList, rateLimit, addPrefix) vs "
              "none (100-byte, keep-alive)", MW_PATH, 100,
@@ -1510,7 +1516,8 @@ def main() -> int:
     ap.add_argument("--client-cpu", default="0", help="taskset CPU list for wrk and the origin")
     ap.add_argument("--pier", default=os.path.join(REPO_DIR, "build/src/app/pier"),
                     help="pier binary")
-    ap.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS),
+    ap.add_argument("--scenarios",  # aa-control only when asked: it checks the method
+                    default=",".join(s.name for s in SCENARIOS if s.name != "aa-control"),
                     help="comma list of: " + ",".join(s.name for s in SCENARIOS))
     ap.add_argument("--targets", default=None,
                     help="comma list restricting targets (e.g. nginx,pier)")
