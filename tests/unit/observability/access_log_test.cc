@@ -381,6 +381,23 @@ std::string readFile(const std::string& path) {
   return text;
 }
 
+// An empty file of its own for a log, removed at the end of the test.
+class TempLogFile {
+ public:
+  TempLogFile() {
+    int fd = mkstemp(path_);
+    REQUIRE(fd >= 0);
+    close(fd);
+  }
+  ~TempLogFile() { std::remove(path_); }
+  TempLogFile(const TempLogFile&) = delete;
+  TempLogFile& operator=(const TempLogFile&) = delete;
+  std::string path() const { return path_; }
+
+ private:
+  char path_[40] = "/tmp/pier-access-log-test-XXXXXX";
+};
+
 }  // namespace
 
 TEST_CASE("a shard's file holds exactly the lines it was given, across batches") {
@@ -388,12 +405,9 @@ TEST_CASE("a shard's file holds exactly the lines it was given, across batches")
   // larger than its slack) and the writer thread; the file must equal the formatted lines.
   for (bool json : {true, false}) {
     CAPTURE(json);
-    char path[] = "/tmp/pier-access-log-test-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    close(fd);
+    TempLogFile file;
     AccessLogSettings s;
-    s.file_path = path;
+    s.file_path = file.path();
     s.json = json;
     s.headers_default = FieldMode::Keep;
     auto log = AccessLog::open(s, 1);
@@ -413,11 +427,10 @@ TEST_CASE("a shard's file holds exactly the lines it was given, across batches")
     }
     (*log)->shard(0).flush();
     (*log)->stop();
-    std::string got = readFile(path);
+    std::string got = readFile(file.path());
     CHECK(got.size() == expected.size());
     bool same = got == expected;  // not printed: the lines are long
     CHECK(same);
-    std::remove(path);
   }
 }
 
@@ -467,12 +480,9 @@ TEST_CASE("lines name their routes through slots, across shards and past the slo
   // Two shards, each logging more routes than it has slots, with names that are gone once a line
   // was added (as a configuration may be gone by the time the writer formats): every line must
   // print its own route, in each shard's order.
-  char path[] = "/tmp/pier-access-log-routes-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  close(fd);
+  TempLogFile file;
   AccessLogSettings s;
-  s.file_path = path;
+  s.file_path = file.path();
   s.json = true;
   s.buffering_size = 7;  // small batches: routes are defined in one batch and used in later ones
   auto log = AccessLog::open(s, 2);
@@ -504,7 +514,7 @@ TEST_CASE("lines name their routes through slots, across shards and past the slo
   (*log)->stop();
   // Lines of the two shards interleave by batch; each shard's own lines keep their order.
   std::vector<std::string> got(2);
-  std::string text = readFile(path);
+  std::string text = readFile(file.path());
   std::size_t from = 0;
   while (from < text.size()) {
     std::size_t end = text.find('\n', from) + 1;
@@ -517,7 +527,6 @@ TEST_CASE("lines name their routes through slots, across shards and past the slo
   }
   CHECK(got[0] == expected[0]);
   CHECK(got[1] == expected[1]);
-  std::remove(path);
 }
 
 TEST_CASE("values of every short length are copied whole") {
