@@ -260,7 +260,6 @@ class AccessLog {
   ~AccessLog();
 
   const AccessLogSettings& settings() const { return settings_; }
-  const KeptFields& keptFields() const { return kept_; }
   AccessLogShard& shard(std::size_t worker) { return *shards_[worker]; }
 
   // SIGUSR1: the file is closed and opened again by path before the next write (rotation).

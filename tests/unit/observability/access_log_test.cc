@@ -547,3 +547,23 @@ TEST_CASE("values of every short length are copied whole") {
     CHECK(line.find("\"RouterName\":\"" + router + "\",") != std::string::npos);
   }
 }
+
+TEST_CASE("numbers print as decimal text, small and large") {
+  // Small numbers take a short path (access_log_json.cc writeDecimal); the rest to_chars.
+  pier::http::HeaderMap h;
+  AccessLogSettings s;
+  std::vector<std::int64_t> values;
+  for (std::int64_t v = 0; v <= 1100; ++v) {
+    values.push_back(v);
+  }
+  for (std::int64_t v : {9999LL, 10000LL, 123456789LL, 9223372036854775807LL, -1LL, -1234LL}) {
+    values.push_back(v);
+  }
+  for (std::int64_t v : values) {
+    CAPTURE(v);
+    AccessLogEntry e = entry(h);
+    e.duration_ns = v;
+    std::string line = AccessLog::formatJson(e, s);
+    CHECK(line.find("\"Duration\":" + std::to_string(v) + ",") != std::string::npos);
+  }
+}
